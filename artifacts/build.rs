@@ -1,0 +1,99 @@
+//! Builds the MatchKraft component for `wasm32-wasip2` so that the host and the
+//! tests always run the component made from the sources beside them.
+//!
+//! This is the pattern of wasmtime's `crates/test-programs/artifacts`: a nested
+//! `cargo build` with its own target directory (a build script must not wait on
+//! the lock of the build that runs it). The `wasm32-wasip2` target is installed
+//! with rustup when it is missing, so `cargo test` works on a fresh clone.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const TARGET: &str = "wasm32-wasip2";
+const PROFILE: &str = "component";
+
+fn main() {
+    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap());
+    let workspace = manifest_dir.parent().unwrap().to_path_buf();
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").unwrap());
+
+    for watched in ["src", "wit", "Cargo.toml", "Cargo.lock"] {
+        println!("cargo:rerun-if-changed={}", workspace.join(watched).display());
+    }
+
+    // Packagers (and anyone iterating on the host alone) may hand in a component
+    // built elsewhere instead of building it here.
+    println!("cargo:rerun-if-env-changed=MATCHKRAFT_PREBUILT_COMPONENT");
+    if let Some(prebuilt) = env::var_os("MATCHKRAFT_PREBUILT_COMPONENT") {
+        let prebuilt = PathBuf::from(prebuilt);
+        assert!(
+            prebuilt.exists(),
+            "MATCHKRAFT_PREBUILT_COMPONENT: {} does not exist",
+            prebuilt.display()
+        );
+        println!("cargo:rustc-env=MATCHKRAFT_COMPONENT_PATH={}", prebuilt.display());
+        return;
+    }
+
+    ensure_target_installed();
+
+    let target_dir = out_dir.join("target");
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut build = Command::new(cargo);
+    build
+        .current_dir(&workspace)
+        .args([
+            "build",
+            "--package",
+            "matchkraft-component",
+            "--target",
+            TARGET,
+            "--profile",
+            PROFILE,
+        ])
+        .arg("--target-dir")
+        .arg(&target_dir)
+        // Flags meant for the host build (coverage, sanitizers, a linker) must not
+        // leak into the wasm build.
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_BUILD_RUSTFLAGS")
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET");
+    let status = build.status().expect("failed to run cargo for the component");
+    assert!(status.success(), "building the component for {TARGET} failed");
+
+    let wasm = target_dir
+        .join(TARGET)
+        .join(PROFILE)
+        .join("matchkraft_component.wasm");
+    assert!(wasm.exists(), "cargo did not produce {}", wasm.display());
+    println!("cargo:rustc-env=MATCHKRAFT_COMPONENT_PATH={}", wasm.display());
+}
+
+/// Installs the wasm target through rustup when the toolchain lacks it.
+fn ensure_target_installed() {
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let sysroot = Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    if let Some(sysroot) = sysroot {
+        if has_target(&sysroot) {
+            return;
+        }
+    }
+    println!("cargo:warning=installing the {TARGET} target with rustup");
+    let status = Command::new("rustup").args(["target", "add", TARGET]).status();
+    match status {
+        Ok(s) if s.success() => {}
+        _ => panic!("the {TARGET} target is missing and `rustup target add {TARGET}` failed"),
+    }
+}
+
+fn has_target(sysroot: &Path) -> bool {
+    sysroot.join("lib/rustlib").join(TARGET).join("lib").is_dir()
+}

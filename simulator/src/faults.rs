@@ -1,0 +1,299 @@
+//! Scripted faults: the ways a real API, proxy or network misbehaves, on
+//! demand and in a fixed order, so a client's error handling can be tested
+//! deterministically.
+//!
+//! [`Simulator::inject`](crate::Simulator::inject) queues a fault for the
+//! next `times` requests, whatever their route; queued faults are used first
+//! in, first out. Every request is still recorded, and its body is read in
+//! full before the fault acts (a client that goes away mid-body uses up no
+//! fault: nothing could be answered anyway).
+//!
+//! Some faults stand in for a broken proxy in front of the API and so never
+//! reach it ("work" not done: no job is created); others break the answer of
+//! an API that did its work (a POST created its job; the client just cannot
+//! tell). The difference matters to a client deciding whether a retry might
+//! submit a job twice.
+//!
+//! | Fault                   | Work done | What the client sees                                                   |
+//! |-------------------------|-----------|------------------------------------------------------------------------|
+//! | `Status`                | no        | that status, `{"message": …}`, and `Retry-After` if given              |
+//! | `SlowFirstByte(d)`      | yes       | the normal answer, `d` later                                           |
+//! | `StallBody`             | yes       | headers with the full Content-Length, half the body, then nothing      |
+//! | `ResetBeforeResponse`   | no        | the connection closes with no response                                 |
+//! | `ResetAfterCommit`      | yes       | the connection closes with no response                                 |
+//! | `TruncatedJson`         | yes       | the normal status and the first half of the JSON, Content-Length to match |
+//! | `HtmlWith200`           | no        | `200`, `text/html`, an HTML error page                                 |
+//! | `Oversized(n)`          | yes       | the normal answer padded with a `"padding"` string to `n` bytes        |
+//! | `WrongContentType`      | yes       | the normal answer labelled `text/plain`                                |
+//!
+//! "The normal answer" is whatever the request would have got without the
+//! fault, a 401 or 404 included.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use hyper::header::{HeaderValue, RETRY_AFTER};
+use hyper::{Response, StatusCode};
+
+use crate::reply::{Reply, SimBody};
+
+/// A misbehaviour to script with [`Simulator::inject`](crate::Simulator::inject).
+/// See the [module docs](self) for what each does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// Answer `status` (200..=599) with a small `{"message": …}` JSON body and,
+    /// if given, a `Retry-After` header with this exact value, without doing
+    /// the work.
+    Status {
+        /// The HTTP status code.
+        status: u16,
+        /// The `Retry-After` value, e.g. `"2"` or an HTTP date; sent verbatim.
+        retry_after: Option<String>,
+    },
+    /// Do the work, then wait this long before sending the answer.
+    SlowFirstByte(Duration),
+    /// Do the work, send headers and half the body, then hold the connection
+    /// open without sending more.
+    StallBody,
+    /// Close the connection without a response and without doing the work.
+    ResetBeforeResponse,
+    /// Do the work (a POST creates its job), then close the connection
+    /// without a response.
+    ResetAfterCommit,
+    /// Do the work and send the first half of the JSON body, with a
+    /// Content-Length that matches the cut body.
+    TruncatedJson,
+    /// Answer `200` with an HTML error page, as a misconfigured proxy might,
+    /// without doing the work.
+    HtmlWith200,
+    /// Do the work and pad the JSON answer with a long `"padding"` string
+    /// field to this many bytes (or to the shortest padded size, if the
+    /// answer plus an empty padding field is already longer).
+    Oversized(usize),
+    /// Do the work and send the correct JSON labelled `text/plain`.
+    WrongContentType,
+}
+
+impl Fault {
+    /// Rejects a fault that cannot be put on the wire, at `inject` time, so a
+    /// mistake in a test script fails loudly where it was made.
+    pub(crate) fn check(&self) {
+        if let Fault::Status { status, retry_after } = self {
+            assert!(
+                (200..=599).contains(status),
+                "Fault::Status needs a status in 200..=599, got {status}"
+            );
+            if let Some(value) = retry_after {
+                assert!(
+                    HeaderValue::from_str(value).is_ok(),
+                    "Fault::Status retry_after {value:?} is not a valid header value"
+                );
+            }
+        }
+    }
+}
+
+/// The queue behind `inject`: each entry is a fault and how many more
+/// requests it applies to.
+#[derive(Debug, Default)]
+pub(crate) struct FaultQueue {
+    entries: VecDeque<(Fault, usize)>,
+}
+
+impl FaultQueue {
+    /// Queues `fault` for the next `times` requests after those already queued.
+    pub(crate) fn push(&mut self, fault: Fault, times: usize) {
+        if times > 0 {
+            self.entries.push_back((fault, times));
+        }
+    }
+
+    /// The fault for the request at hand, if any.
+    pub(crate) fn next_fault(&mut self) -> Option<Fault> {
+        let (fault, remaining) = self.entries.front_mut()?;
+        let fault = fault.clone();
+        *remaining -= 1;
+        if *remaining == 0 {
+            self.entries.pop_front();
+        }
+        Some(fault)
+    }
+}
+
+/// The error a request's service returns to make hyper drop the connection
+/// without writing a response.
+#[derive(Debug)]
+pub(crate) struct DropConnection;
+
+impl fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connection dropped on purpose (simulated fault)")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+/// Answers a request under `fault`. `work` is the normal handler; it runs
+/// only for faults that do the work.
+pub(crate) async fn respond(
+    fault: Option<Fault>,
+    work: impl FnOnce() -> Reply,
+) -> Result<Response<SimBody>, DropConnection> {
+    let Some(fault) = fault else {
+        return Ok(work().into_response());
+    };
+    match fault {
+        Fault::Status { status, retry_after } => Ok(status_reply(status, retry_after).into_response()),
+        Fault::SlowFirstByte(delay) => {
+            let reply = work();
+            tokio::time::sleep(delay).await;
+            Ok(reply.into_response())
+        }
+        Fault::StallBody => Ok(work().into_stalled_response()),
+        Fault::ResetBeforeResponse => Err(DropConnection),
+        Fault::ResetAfterCommit => {
+            work();
+            Err(DropConnection)
+        }
+        Fault::TruncatedJson => {
+            let mut reply = work();
+            reply.body = reply.body.slice(..reply.body.len() / 2);
+            Ok(reply.into_response())
+        }
+        Fault::HtmlWith200 => Ok(html_error_page().into_response()),
+        Fault::Oversized(size) => {
+            let mut reply = work();
+            reply.body = pad_json(&reply.body, size);
+            Ok(reply.into_response())
+        }
+        Fault::WrongContentType => {
+            let mut reply = work();
+            reply.content_type = "text/plain";
+            Ok(reply.into_response())
+        }
+    }
+}
+
+fn status_reply(status: u16, retry_after: Option<String>) -> Reply {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let reason = status.canonical_reason().unwrap_or("Error");
+    let reply = Reply::message(status, &format!("{reason} (simulated)"));
+    match retry_after.and_then(|v| HeaderValue::from_str(&v).ok()) {
+        Some(value) => reply.with_header(RETRY_AFTER, value),
+        None => reply,
+    }
+}
+
+fn html_error_page() -> Reply {
+    Reply {
+        status: StatusCode::OK,
+        content_type: "text/html; charset=utf-8",
+        body: Bytes::from_static(
+            b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n\
+              <body><h1>502 Bad Gateway</h1><p>The upstream server did not answer.</p></body></html>\n",
+        ),
+        headers: Vec::new(),
+    }
+}
+
+/// Adds `"padding":"xxx…"` at the end of a JSON object so the whole is
+/// `size` bytes long, keeping it valid JSON of the same shape: a client that
+/// ignores its size limit would happily accept it, which is what a test of
+/// that limit needs to rule out.
+fn pad_json(object: &[u8], size: usize) -> Bytes {
+    let Some(without_brace) = object.strip_suffix(b"}") else {
+        return Bytes::copy_from_slice(object);
+    };
+    let separator: &[u8] = if without_brace.ends_with(b"{") { b"" } else { b"," };
+    let overhead = without_brace.len() + separator.len() + br#""padding":""}"#.len();
+    let mut padded = Vec::with_capacity(size.max(overhead));
+    padded.extend_from_slice(without_brace);
+    padded.extend_from_slice(separator);
+    padded.extend_from_slice(br#""padding":""#);
+    padded.resize(padded.len() + size.saturating_sub(overhead), b'x');
+    padded.extend_from_slice(b"\"}");
+    Bytes::from(padded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queue_is_fifo_and_counts_down() {
+        let mut queue = FaultQueue::default();
+        queue.push(Fault::StallBody, 2);
+        queue.push(Fault::HtmlWith200, 0);
+        queue.push(Fault::TruncatedJson, 1);
+        assert_eq!(queue.next_fault(), Some(Fault::StallBody));
+        assert_eq!(queue.next_fault(), Some(Fault::StallBody));
+        assert_eq!(queue.next_fault(), Some(Fault::TruncatedJson));
+        assert_eq!(queue.next_fault(), None);
+    }
+
+    #[test]
+    fn padding_reaches_the_size_and_stays_valid_json() {
+        let padded = pad_json(br#"{"jobId":"x"}"#, 1000);
+        assert_eq!(padded.len(), 1000);
+        let value: serde_json::Value = serde_json::from_slice(&padded).unwrap();
+        assert_eq!(value["jobId"], "x");
+
+        let tiny = pad_json(br#"{"a":1}"#, 3);
+        assert_eq!(&tiny[..], br#"{"a":1,"padding":""}"#);
+        assert_eq!(&pad_json(b"{}", 0)[..], br#"{"padding":""}"#);
+    }
+
+    #[test]
+    fn status_fault_has_message_and_retry_after() {
+        let reply = status_reply(503, Some("2".into()));
+        assert_eq!(reply.status, 503);
+        assert_eq!(
+            &reply.body[..],
+            br#"{"message":"Service Unavailable (simulated)"}"#
+        );
+        assert_eq!(reply.headers, [(RETRY_AFTER, HeaderValue::from_static("2"))]);
+    }
+
+    #[test]
+    #[should_panic(expected = "200..=599")]
+    fn impossible_status_is_rejected_when_injected() {
+        Fault::Status {
+            status: 42,
+            retry_after: None,
+        }
+        .check();
+    }
+
+    #[tokio::test]
+    async fn work_runs_only_for_faults_that_do_the_work() {
+        let mut ran = 0;
+        let ok = || Reply::message(StatusCode::OK, "done");
+        for (fault, does_work) in [
+            (Fault::ResetBeforeResponse, false),
+            (Fault::HtmlWith200, false),
+            (
+                Fault::Status {
+                    status: 500,
+                    retry_after: None,
+                },
+                false,
+            ),
+            (Fault::ResetAfterCommit, true),
+            (Fault::TruncatedJson, true),
+            (Fault::WrongContentType, true),
+            (Fault::Oversized(10), true),
+            (Fault::StallBody, true),
+            (Fault::SlowFirstByte(Duration::ZERO), true),
+        ] {
+            let before = ran;
+            let _ = respond(Some(fault.clone()), || {
+                ran += 1;
+                ok()
+            })
+            .await;
+            assert_eq!(ran > before, does_work, "{fault:?}");
+        }
+    }
+}

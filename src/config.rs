@@ -1,0 +1,216 @@
+//! Settings, read from the environment the host hands the component.
+//!
+//! Configuration is never a function argument: workflow engines persist
+//! arguments in their execution history, and the API key must not end up
+//! there. The host decides which variables the component sees.
+
+use crate::Error;
+use std::fmt;
+
+/// The API's documented base URL.
+pub const DEFAULT_BASE_URL: &str = "https://app.matchkraft.com/api/v2";
+
+/// Everything the component needs to make a request.
+#[derive(Clone, PartialEq)]
+pub struct Config {
+    /// The `apikey` header's value; `None` when the host adds the header itself.
+    pub api_key: Option<String>,
+    /// Where the API lives, split into what `wasi:http` asks for.
+    pub base: BaseUrl,
+    /// Per-request timeouts and limits.
+    pub limits: Limits,
+}
+
+/// A base URL split into scheme, authority and path prefix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BaseUrl {
+    /// `true` for `https`.
+    pub https: bool,
+    /// `host` or `host:port`.
+    pub authority: String,
+    /// The path before the endpoint, without a trailing slash (`/api/v2`).
+    pub path: String,
+}
+
+/// Timeouts and size limits, each overridable through the environment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Time to establish a connection (`MATCHKRAFT_CONNECT_TIMEOUT_MS`).
+    pub connect_timeout_ms: u64,
+    /// Time from sending to the response's first byte (`MATCHKRAFT_FIRST_BYTE_TIMEOUT_MS`).
+    pub first_byte_timeout_ms: u64,
+    /// Longest silence while the body arrives (`MATCHKRAFT_BETWEEN_BYTES_TIMEOUT_MS`).
+    pub between_bytes_timeout_ms: u64,
+    /// The largest response body accepted (`MATCHKRAFT_MAX_RESPONSE_BYTES`).
+    pub max_response_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            connect_timeout_ms: 10_000,
+            first_byte_timeout_ms: 30_000,
+            between_bytes_timeout_ms: 30_000,
+            max_response_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+// The key must never reach a log line, so Debug prints whether it is set, not it.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("base", &self.base)
+            .field("limits", &self.limits)
+            .finish()
+    }
+}
+
+impl Config {
+    /// Reads the configuration from `wasi:cli/environment`.
+    pub fn from_env() -> Result<Config, Error> {
+        Config::from_vars(wasi::cli::environment::get_environment())
+    }
+
+    /// Builds a configuration from `(name, value)` pairs; unknown names are ignored.
+    pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Result<Config, Error> {
+        let mut api_key = None;
+        let mut base_url = None;
+        let mut limits = Limits::default();
+        for (name, value) in vars {
+            match name.as_str() {
+                "MATCHKRAFT_API_KEY" if !value.is_empty() => api_key = Some(value),
+                "MATCHKRAFT_BASE_URL" if !value.is_empty() => base_url = Some(value),
+                "MATCHKRAFT_CONNECT_TIMEOUT_MS" => limits.connect_timeout_ms = number(&name, &value)?,
+                "MATCHKRAFT_FIRST_BYTE_TIMEOUT_MS" => limits.first_byte_timeout_ms = number(&name, &value)?,
+                "MATCHKRAFT_BETWEEN_BYTES_TIMEOUT_MS" => {
+                    limits.between_bytes_timeout_ms = number(&name, &value)?
+                }
+                "MATCHKRAFT_MAX_RESPONSE_BYTES" => limits.max_response_bytes = number(&name, &value)?,
+                _ => {}
+            }
+        }
+        let base = BaseUrl::parse(base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        Ok(Config {
+            api_key,
+            base,
+            limits,
+        })
+    }
+}
+
+fn number(name: &str, value: &str) -> Result<u64, Error> {
+    match value.trim().parse::<u64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(Error::PermanentConfig(format!(
+            "{name} must be a positive whole number, not {value:?}"
+        ))),
+    }
+}
+
+impl BaseUrl {
+    /// Parses `http(s)://authority[/path]`. Query strings, fragments and user
+    /// names are refused: they have no meaning for a base URL, and a user name
+    /// in a URL is a classic way to smuggle a different host past a reader.
+    pub fn parse(url: &str) -> Result<BaseUrl, Error> {
+        let bad = |why: &str| Error::PermanentConfig(format!("MATCHKRAFT_BASE_URL {url:?} {why}"));
+        let (https, rest) = if let Some(rest) = strip_prefix_ignore_case(url, "https://") {
+            (true, rest)
+        } else if let Some(rest) = strip_prefix_ignore_case(url, "http://") {
+            (false, rest)
+        } else {
+            return Err(bad("must start with https:// or http://"));
+        };
+        let (authority, path) = match rest.find('/') {
+            Some(at) => (&rest[..at], &rest[at..]),
+            None => (rest, ""),
+        };
+        if authority.is_empty() {
+            return Err(bad("has no host"));
+        }
+        if authority.contains('@') {
+            return Err(bad("must not contain a user name"));
+        }
+        if url.contains(['?', '#']) || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(bad("must not contain a query, a fragment or whitespace"));
+        }
+        Ok(BaseUrl {
+            https,
+            authority: authority.to_string(),
+            path: path.trim_end_matches('/').to_string(),
+        })
+    }
+}
+
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_to_the_documented_api() {
+        let config = Config::from_vars(vars(&[])).unwrap();
+        assert_eq!(
+            config.base,
+            BaseUrl {
+                https: true,
+                authority: "app.matchkraft.com".into(),
+                path: "/api/v2".into()
+            }
+        );
+        assert_eq!(config.api_key, None);
+        assert_eq!(config.limits, Limits::default());
+    }
+
+    #[test]
+    fn reads_overrides() {
+        let config = Config::from_vars(vars(&[
+            ("MATCHKRAFT_API_KEY", "k"),
+            ("MATCHKRAFT_BASE_URL", "http://127.0.0.1:8080/api/v2/"),
+            ("MATCHKRAFT_FIRST_BYTE_TIMEOUT_MS", "1500"),
+            ("PATH", "/bin"),
+        ]))
+        .unwrap();
+        assert_eq!(config.api_key.as_deref(), Some("k"));
+        assert_eq!(config.base.authority, "127.0.0.1:8080");
+        assert_eq!(config.base.path, "/api/v2");
+        assert!(!config.base.https);
+        assert_eq!(config.limits.first_byte_timeout_ms, 1500);
+    }
+
+    #[test]
+    fn refuses_bad_values() {
+        for url in [
+            "ftp://x.com",
+            "https://",
+            "https://user@x.com",
+            "https://x.com/?a=1",
+            "x.com",
+        ] {
+            let err = Config::from_vars(vars(&[("MATCHKRAFT_BASE_URL", url)])).unwrap_err();
+            assert!(matches!(err, Error::PermanentConfig(_)), "{url}: {err:?}");
+        }
+        let err = Config::from_vars(vars(&[("MATCHKRAFT_CONNECT_TIMEOUT_MS", "soon")])).unwrap_err();
+        assert!(matches!(err, Error::PermanentConfig(_)));
+    }
+
+    #[test]
+    fn debug_never_shows_the_key() {
+        let config = Config::from_vars(vars(&[("MATCHKRAFT_API_KEY", "sentinel-secret-123")])).unwrap();
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("sentinel-secret-123"), "{shown}");
+        assert!(shown.contains("<redacted>"));
+    }
+}

@@ -1,0 +1,76 @@
+//! The MatchKraft client component.
+//!
+//! This crate builds, for `wasm32-wasip2`, a WebAssembly component that
+//! exports the `matchkraft:client` WIT package (`wit/matchkraft.wit`): submit a
+//! job, read its status, fetch its typed results, and parse the API's
+//! `job.completed` webhook.
+//!
+//! How it is put together, top to bottom:
+//! - [`config`]: settings read from `wasi:cli/environment`.
+//! - [`validate`]: input checks, so bad records are refused before any request.
+//! - [`wire`]: the JSON sent and received, parsed tolerantly.
+//! - [`transport`]: the one module that speaks `wasi:http`.
+//! - [`client`]: the operations, composed from the above.
+//! - [`webhook`]: the webhook payload parser.
+//! - [`error`]: constructors for the WIT `error` variant, the one error type.
+//!
+//! The pure modules (`validate`, `wire`, `webhook`, `error`) are unit-tested
+//! natively; everything that needs `wasi:http` is tested end to end under
+//! `tests/`, in the real host against the simulator.
+
+#![deny(unsafe_code)]
+#![warn(missing_docs, unreachable_pub)]
+
+/// The generated bindings, and the export of [`Component`] through them. The
+/// glue is `unsafe` by nature; it is generated, and confined to this module.
+#[allow(missing_docs, unsafe_code, unreachable_pub)]
+mod bindings {
+    wit_bindgen::generate!({
+        path: "wit",
+        world: "client",
+    });
+
+    use super::Component;
+    export!(Component with_types_in crate::bindings);
+}
+
+pub mod client;
+pub mod config;
+pub mod error;
+pub mod transport;
+pub mod validate;
+pub mod webhook;
+pub mod wire;
+
+pub use bindings::exports::matchkraft::client::types::{
+    Contact, DecodeError, DomainScanResult, EmailFinderResult, EmailStatus, EmailValidationResult, Error,
+    FoundEmail, HttpError, InvalidInput, Job, JobResults, JobStatus, JobType, Records, ResultRecords,
+};
+pub use bindings::exports::matchkraft::client::webhooks::WebhookEvent;
+
+/// The type that carries the component's exports.
+struct Component;
+
+impl bindings::exports::matchkraft::client::api::Guest for Component {
+    fn submit(job_name: String, records: Records) -> Result<Job, Error> {
+        client::Client::from_env()?.submit(&job_name, &records)
+    }
+
+    fn status(job_type: JobType, job_id: String) -> Result<Job, Error> {
+        client::Client::from_env()?.status(job_type, &job_id)
+    }
+
+    fn results(job_type: JobType, job_id: String) -> Result<JobResults, Error> {
+        client::Client::from_env()?.results(job_type, &job_id)
+    }
+}
+
+impl bindings::exports::matchkraft::client::webhooks::Guest for Component {
+    fn parse_webhook(body: Vec<u8>) -> Result<WebhookEvent, Error> {
+        webhook::parse(&body)
+    }
+
+    fn results_path(job_type: JobType, job_id: String) -> String {
+        wire::results_path(job_type, &job_id)
+    }
+}
