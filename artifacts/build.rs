@@ -81,10 +81,8 @@ fn ensure_target_installed() {
         .ok()
         .filter(|o| o.status.success())
         .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
-    if let Some(sysroot) = sysroot {
-        if has_target(&sysroot) {
-            return;
-        }
+    if sysroot.is_some_and(|sysroot| has_target(&sysroot)) {
+        return;
     }
     println!("cargo:warning=installing the {TARGET} target with rustup");
     let status = Command::new("rustup").args(["target", "add", TARGET]).status();

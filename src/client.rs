@@ -1,6 +1,7 @@
 //! The operations: validate, build the request, send it, classify the answer.
 
 use crate::config::Config;
+use crate::retry::{self, Decision, Outcome};
 use crate::transport::{self, Failure, Response, Verb};
 use crate::{Error, Job, JobResults, JobType, Records, error, validate, wire};
 use wasi::clocks::monotonic_clock;
@@ -36,7 +37,7 @@ impl Client {
         let body = wire::submit_body(job_name, records);
         let path = format!("/{}", wire::endpoint(job_type));
 
-        let response = match transport::send(&self.config, Verb::Post, &path, Some(&body), self.deadline()) {
+        let response = match self.execute(Verb::Post, &path, Some(&body)) {
             Ok(response) => response,
             Err(Failure {
                 error,
@@ -84,8 +85,7 @@ impl Client {
     fn get_results(&self, job_type: JobType, job_id: &str) -> Result<Response, Error> {
         validate::job_id(job_id)?;
         let path = wire::results_path(job_type, job_id);
-        let response =
-            transport::send(&self.config, Verb::Get, &path, None, self.deadline()).map_err(|f| f.error)?;
+        let response = self.execute(Verb::Get, &path, None).map_err(|f| f.error)?;
         match response.status {
             200..=299 => Ok(response),
             _ => Err(self.status_error(&response)),
@@ -103,14 +103,50 @@ impl Client {
         }
     }
 
-    /// The instant by which a call must be over: connect + first byte + a
-    /// between-bytes allowance, so that no single call outlives its timeouts.
-    fn deadline(&self) -> u64 {
+    /// Sends a request, retrying as [`retry::decide`] allows, and returns the
+    /// last attempt's response (whatever its status) or failure.
+    fn execute(&self, verb: Verb, path: &str, body: Option<&[u8]>) -> Result<Response, Failure> {
         let limits = &self.config.limits;
-        let budget_ms = limits
+        let deadline = monotonic_clock::now().saturating_add(ms_to_ns(limits.call_timeout_ms));
+        // One attempt may take its connect, first-byte and two between-bytes
+        // timeouts, and never past the call's deadline.
+        let attempt_budget = limits
             .connect_timeout_ms
             .saturating_add(limits.first_byte_timeout_ms)
             .saturating_add(limits.between_bytes_timeout_ms.saturating_mul(2));
-        monotonic_clock::now().saturating_add(budget_ms.saturating_mul(1_000_000))
+        let mut attempt = 1;
+        loop {
+            let attempt_deadline = monotonic_clock::now()
+                .saturating_add(ms_to_ns(attempt_budget))
+                .min(deadline);
+            let result = transport::send(&self.config, verb, path, body, attempt_deadline);
+            let outcome = match &result {
+                Ok(response) => Outcome::Status(response.status, response.retry_after_ms),
+                Err(Failure {
+                    error: Error::Decode(_),
+                    ..
+                }) => Outcome::Unusable,
+                Err(failure) => Outcome::Failed {
+                    sent: failure.may_have_been_sent,
+                },
+            };
+            let remaining_ms = deadline.saturating_sub(monotonic_clock::now()) / 1_000_000;
+            match retry::decide(&self.config.retry, verb, outcome, attempt, remaining_ms, jitter) {
+                Decision::Stop => return result,
+                Decision::RetryAfter(wait_ms) => {
+                    monotonic_clock::subscribe_duration(ms_to_ns(wait_ms)).block();
+                    attempt += 1;
+                }
+            }
+        }
     }
+}
+
+fn ms_to_ns(ms: u64) -> u64 {
+    ms.saturating_mul(1_000_000)
+}
+
+/// A random number in `0..=max`, for full-jitter backoff (not for secrets).
+fn jitter(max: u64) -> u64 {
+    wasi::random::insecure::get_insecure_random_u64() % max.saturating_add(1)
 }

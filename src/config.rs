@@ -5,6 +5,7 @@
 //! there. The host decides which variables the component sees.
 
 use crate::Error;
+use crate::retry::Policy;
 use std::fmt;
 
 /// The API's documented base URL.
@@ -19,6 +20,8 @@ pub struct Config {
     pub base: BaseUrl,
     /// Per-request timeouts and limits.
     pub limits: Limits,
+    /// When to retry.
+    pub retry: Policy,
 }
 
 /// A base URL split into scheme, authority and path prefix.
@@ -43,6 +46,9 @@ pub struct Limits {
     pub between_bytes_timeout_ms: u64,
     /// The largest response body accepted (`MATCHKRAFT_MAX_RESPONSE_BYTES`).
     pub max_response_bytes: u64,
+    /// The longest one operation may take, retries and waits included
+    /// (`MATCHKRAFT_CALL_TIMEOUT_MS`).
+    pub call_timeout_ms: u64,
 }
 
 impl Default for Limits {
@@ -52,6 +58,7 @@ impl Default for Limits {
             first_byte_timeout_ms: 30_000,
             between_bytes_timeout_ms: 30_000,
             max_response_bytes: 64 * 1024 * 1024,
+            call_timeout_ms: 120_000,
         }
     }
 }
@@ -63,6 +70,7 @@ impl fmt::Debug for Config {
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("base", &self.base)
             .field("limits", &self.limits)
+            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -78,6 +86,8 @@ impl Config {
         let mut api_key = None;
         let mut base_url = None;
         let mut limits = Limits::default();
+        let mut retry = Policy::default();
+        let mut allow_http = false;
         for (name, value) in vars {
             match name.as_str() {
                 "MATCHKRAFT_API_KEY" if !value.is_empty() => api_key = Some(value),
@@ -88,14 +98,31 @@ impl Config {
                     limits.between_bytes_timeout_ms = number(&name, &value)?
                 }
                 "MATCHKRAFT_MAX_RESPONSE_BYTES" => limits.max_response_bytes = number(&name, &value)?,
+                "MATCHKRAFT_CALL_TIMEOUT_MS" => limits.call_timeout_ms = number(&name, &value)?,
+                "MATCHKRAFT_MAX_ATTEMPTS" => {
+                    retry.max_attempts = u32::try_from(number(&name, &value)?).unwrap_or(u32::MAX)
+                }
+                "MATCHKRAFT_MAX_RETRY_AFTER_MS" => retry.max_retry_after_ms = number(&name, &value)?,
+                "MATCHKRAFT_ALLOW_INSECURE_HTTP" => {
+                    allow_http = value == "1" || value.eq_ignore_ascii_case("true")
+                }
                 _ => {}
             }
         }
         let base = BaseUrl::parse(base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        // The key travels in a header: over plain HTTP anyone on the path reads it.
+        if !base.https && !base.is_loopback() && !allow_http {
+            return Err(Error::PermanentConfig(format!(
+                "MATCHKRAFT_BASE_URL must use https:// for {} (plain http is allowed only for loopback \
+                 addresses, or with MATCHKRAFT_ALLOW_INSECURE_HTTP=1)",
+                base.authority
+            )));
+        }
         Ok(Config {
             api_key,
             base,
             limits,
+            retry,
         })
     }
 }
@@ -140,6 +167,20 @@ impl BaseUrl {
             authority: authority.to_string(),
             path: path.trim_end_matches('/').to_string(),
         })
+    }
+}
+
+impl BaseUrl {
+    /// Whether the host is a loopback address (`localhost`, `127.0.0.0/8`,
+    /// `[::1]`), where plain HTTP never leaves the machine.
+    pub fn is_loopback(&self) -> bool {
+        let host = match self.authority.rsplit_once(':') {
+            Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) && !host.ends_with(':') => host,
+            _ => self.authority.as_str(),
+        };
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        host.eq_ignore_ascii_case("localhost")
+            || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
     }
 }
 
@@ -188,6 +229,16 @@ mod tests {
         assert_eq!(config.base.path, "/api/v2");
         assert!(!config.base.https);
         assert_eq!(config.limits.first_byte_timeout_ms, 1500);
+
+        let config = Config::from_vars(vars(&[
+            ("MATCHKRAFT_MAX_ATTEMPTS", "5"),
+            ("MATCHKRAFT_CALL_TIMEOUT_MS", "9000"),
+        ]));
+        let config = config.unwrap();
+        assert_eq!(
+            (config.retry.max_attempts, config.limits.call_timeout_ms),
+            (5, 9000)
+        );
     }
 
     #[test]
@@ -202,8 +253,44 @@ mod tests {
             let err = Config::from_vars(vars(&[("MATCHKRAFT_BASE_URL", url)])).unwrap_err();
             assert!(matches!(err, Error::PermanentConfig(_)), "{url}: {err:?}");
         }
-        let err = Config::from_vars(vars(&[("MATCHKRAFT_CONNECT_TIMEOUT_MS", "soon")])).unwrap_err();
-        assert!(matches!(err, Error::PermanentConfig(_)));
+        for (name, value) in [
+            ("MATCHKRAFT_CONNECT_TIMEOUT_MS", "soon"),
+            ("MATCHKRAFT_MAX_ATTEMPTS", "0"),
+        ] {
+            let err = Config::from_vars(vars(&[(name, value)])).unwrap_err();
+            assert!(matches!(err, Error::PermanentConfig(_)), "{name}={value}");
+        }
+    }
+
+    #[test]
+    fn plain_http_only_for_loopback_unless_allowed() {
+        for url in [
+            "http://127.0.0.1:8080/api/v2",
+            "http://localhost/api",
+            "http://[::1]:9/api",
+            "http://127.9.9.9",
+        ] {
+            assert!(
+                Config::from_vars(vars(&[("MATCHKRAFT_BASE_URL", url)])).is_ok(),
+                "{url}"
+            );
+        }
+        for url in [
+            "http://app.matchkraft.com/api/v2",
+            "http://10.0.0.1/api",
+            "http://localhost.evil.com/",
+        ] {
+            let err = Config::from_vars(vars(&[("MATCHKRAFT_BASE_URL", url)])).unwrap_err();
+            assert!(
+                matches!(err, Error::PermanentConfig(ref m) if m.contains("https")),
+                "{url}: {err:?}"
+            );
+            let allowed = vars(&[
+                ("MATCHKRAFT_BASE_URL", url),
+                ("MATCHKRAFT_ALLOW_INSECURE_HTTP", "1"),
+            ]);
+            assert!(Config::from_vars(allowed).is_ok(), "{url}");
+        }
     }
 
     #[test]

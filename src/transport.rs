@@ -93,7 +93,17 @@ pub fn send(
     let future = outgoing_handler::handle(request, Some(options(config)))
         .map_err(|code| Failure::before_sending(from_code(&code, config)))?;
 
-    write_body(outgoing_body, body.unwrap_or_default(), &future)?;
+    if let Err(write_error) = write_body(outgoing_body, body.unwrap_or_default()) {
+        // The host stops taking the body once the server has answered (a 401
+        // can come before the body is read) or the connection has failed. The
+        // response future knows which; the write error alone does not.
+        let response =
+            wait_for_response(&future, config, deadline).map_err(|failure| match failure.error {
+                Error::Transport(_) if failure.may_have_been_sent => Failure::after_sending(write_error),
+                _ => failure,
+            })?;
+        return read_response(response, config, deadline);
+    }
 
     let response = wait_for_response(&future, config, deadline)?;
     read_response(response, config, deadline)
@@ -163,20 +173,17 @@ fn options(config: &Config) -> RequestOptions {
 }
 
 /// Streams the body out, then finishes it (which checks it against the
-/// `Content-Length`). A body that cannot be written means the connection failed
-/// mid-request: the server may have seen part of it.
-fn write_body(outgoing: OutgoingBody, bytes: &[u8], future: &FutureIncomingResponse) -> Result<(), Failure> {
-    {
+/// `Content-Length`). An empty body is finished without opening its stream.
+fn write_body(outgoing: OutgoingBody, bytes: &[u8]) -> Result<(), Error> {
+    if !bytes.is_empty() {
         let stream = outgoing
             .write()
-            .map_err(|()| Failure::before_sending(internal("the request body stream was already taken")))?;
-        if let Err(e) = write_all(&stream, bytes) {
-            // The response (usually an error explaining why) may already be there.
-            return Err(Failure::after_sending(early_response_error(future).unwrap_or(e)));
-        }
+            .map_err(|()| internal("the request body stream was already taken"))?;
+        write_all(&stream, bytes)?;
         // The stream must be dropped before the body is finished.
+        drop(stream);
     }
-    OutgoingBody::finish(outgoing, None).map_err(|code| Failure::after_sending(transport_code(&code)))
+    OutgoingBody::finish(outgoing, None).map_err(|code| transport_code(&code))
 }
 
 fn write_all(stream: &OutputStream, mut bytes: &[u8]) -> Result<(), Error> {
@@ -192,13 +199,6 @@ fn write_all(stream: &OutputStream, mut bytes: &[u8]) -> Result<(), Error> {
         bytes = &bytes[len..];
     }
     stream.blocking_flush().map_err(stream_error)
-}
-
-fn early_response_error(future: &FutureIncomingResponse) -> Option<Error> {
-    match future.get()? {
-        Ok(Err(code)) => Some(transport_code(&code)),
-        _ => None,
-    }
 }
 
 fn wait_for_response(

@@ -28,6 +28,18 @@
 //!
 //! "The normal answer" is whatever the request would have got without the
 //! fault, a 401 or 404 included.
+//!
+//! # Random faults
+//!
+//! For a soak test, [`SimConfig::random_faults`](crate::SimConfig::random_faults)
+//! gives a share of all requests a fault drawn from a list ([`RandomFaults`]).
+//! The draw for the n-th request (in the order of
+//! [`Simulator::requests`](crate::Simulator::requests)) depends only on the
+//! seed and n, so a run with the same seed and the same request order gets
+//! the same faults. A scripted fault takes precedence: a request that uses
+//! one ignores its random draw, and the draws of later requests stay the
+//! same. Which fault a request got, if any, is in
+//! [`RecordedRequest::fault`](crate::RecordedRequest::fault).
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -38,6 +50,7 @@ use hyper::header::{HeaderValue, RETRY_AFTER};
 use hyper::{Response, StatusCode};
 
 use crate::reply::{Reply, SimBody};
+use crate::rng::Rng;
 
 /// A misbehaviour to script with [`Simulator::inject`](crate::Simulator::inject).
 /// See the [module docs](self) for what each does.
@@ -77,21 +90,112 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// The variant's name, e.g. `"Status"` or `"StallBody"`: the key of
+    /// [`Stats::faults_by_kind`](crate::Stats::faults_by_kind) and the value
+    /// of [`RecordedRequest::fault`](crate::RecordedRequest::fault).
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Fault::Status { .. } => "Status",
+            Fault::SlowFirstByte(_) => "SlowFirstByte",
+            Fault::StallBody => "StallBody",
+            Fault::ResetBeforeResponse => "ResetBeforeResponse",
+            Fault::ResetAfterCommit => "ResetAfterCommit",
+            Fault::TruncatedJson => "TruncatedJson",
+            Fault::HtmlWith200 => "HtmlWith200",
+            Fault::Oversized(_) => "Oversized",
+            Fault::WrongContentType => "WrongContentType",
+        }
+    }
+
     /// Rejects a fault that cannot be put on the wire, at `inject` time, so a
     /// mistake in a test script fails loudly where it was made.
     pub(crate) fn check(&self) {
+        if let Err(problem) = self.validate() {
+            panic!("{problem}");
+        }
+    }
+
+    /// What makes this fault impossible to send, if anything.
+    fn validate(&self) -> Result<(), String> {
         if let Fault::Status { status, retry_after } = self {
-            assert!(
-                (200..=599).contains(status),
-                "Fault::Status needs a status in 200..=599, got {status}"
-            );
-            if let Some(value) = retry_after {
-                assert!(
-                    HeaderValue::from_str(value).is_ok(),
+            if !(200..=599).contains(status) {
+                return Err(format!("Fault::Status needs a status in 200..=599, got {status}"));
+            }
+            if let Some(value) = retry_after
+                && HeaderValue::from_str(value).is_err()
+            {
+                return Err(format!(
                     "Fault::Status retry_after {value:?} is not a valid header value"
-                );
+                ));
             }
         }
+        Ok(())
+    }
+}
+
+/// Faults sprinkled at random over all requests, for a soak test: each
+/// request gets one with probability `rate`, its kind chosen uniformly from
+/// `kinds`. See [Random faults](self#random-faults).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RandomFaults {
+    /// The share of requests that get a fault, `0.0..=1.0`: `0.0` never,
+    /// `1.0` every request.
+    pub rate: f64,
+    /// Fixes the sequence of draws; the same seed and request order give the
+    /// same faults.
+    pub seed: u64,
+    /// The faults to choose from, uniformly; a kind listed twice is chosen
+    /// twice as often. Must not be empty unless `rate` is `0.0`.
+    pub kinds: Vec<Fault>,
+}
+
+impl RandomFaults {
+    /// Why this cannot be used, if it cannot: a rate outside `0.0..=1.0`
+    /// (NaN included), no kinds to choose from, or a kind that cannot be
+    /// sent (see [`Simulator::inject`](crate::Simulator::inject)).
+    pub fn validate(&self) -> Result<(), String> {
+        if !(0.0..=1.0).contains(&self.rate) {
+            return Err(format!(
+                "RandomFaults rate must be within 0.0..=1.0, got {}",
+                self.rate
+            ));
+        }
+        if self.rate > 0.0 && self.kinds.is_empty() {
+            return Err("RandomFaults kinds must not be empty when rate is above 0".into());
+        }
+        self.kinds.iter().try_for_each(Fault::validate)
+    }
+}
+
+/// Draws the random fault of each request in turn.
+#[derive(Debug)]
+pub(crate) struct RandomFaultPicker {
+    rate: f64,
+    kinds: Vec<Fault>,
+    rng: Rng,
+}
+
+impl RandomFaultPicker {
+    /// A picker for a configuration that passed [`RandomFaults::validate`].
+    pub(crate) fn new(config: &RandomFaults) -> RandomFaultPicker {
+        RandomFaultPicker {
+            rate: config.rate,
+            kinds: config.kinds.clone(),
+            rng: Rng::new(config.seed),
+        }
+    }
+
+    /// The random fault for the next request, if it gets one. Always draws
+    /// two numbers, fault or not, so that the n-th draw depends on n alone
+    /// and not on what earlier requests got.
+    pub(crate) fn next_fault(&mut self) -> Option<Fault> {
+        let hit = self.rng.unit() < self.rate;
+        let pick = self.rng.next_u64();
+        if !hit || self.kinds.is_empty() {
+            return None;
+        }
+        let index = ((u128::from(pick) * self.kinds.len() as u128) >> 64) as usize;
+        Some(self.kinds[index].clone())
     }
 }
 
@@ -231,6 +335,72 @@ mod tests {
         assert_eq!(queue.next_fault(), Some(Fault::StallBody));
         assert_eq!(queue.next_fault(), Some(Fault::TruncatedJson));
         assert_eq!(queue.next_fault(), None);
+    }
+
+    fn random(rate: f64, seed: u64, kinds: Vec<Fault>) -> RandomFaultPicker {
+        let config = RandomFaults { rate, seed, kinds };
+        config.validate().unwrap();
+        RandomFaultPicker::new(&config)
+    }
+
+    fn kinds() -> Vec<Fault> {
+        vec![Fault::StallBody, Fault::HtmlWith200, Fault::TruncatedJson]
+    }
+
+    #[test]
+    fn random_rate_zero_never_faults_and_one_always_does() {
+        let mut never = random(0.0, 1, kinds());
+        assert!((0..1000).all(|_| never.next_fault().is_none()));
+        let mut always = random(1.0, 1, kinds());
+        assert!((0..1000).all(|_| always.next_fault().is_some()));
+        // No kinds is fine when nothing is ever drawn.
+        assert!(random(0.0, 1, Vec::new()).next_fault().is_none());
+    }
+
+    #[test]
+    fn random_faults_replay_from_the_seed_and_use_every_kind() {
+        let draw = |seed| {
+            let mut picker = random(0.5, seed, kinds());
+            (0..200).map(|_| picker.next_fault()).collect::<Vec<_>>()
+        };
+        let first = draw(9);
+        assert_eq!(first, draw(9));
+        assert_ne!(first, draw(10));
+        let hits = first.iter().flatten().count();
+        assert!((70..=130).contains(&hits), "about half: {hits}");
+        for kind in kinds() {
+            assert!(first.contains(&Some(kind.clone())), "{kind:?} never drawn");
+        }
+    }
+
+    #[test]
+    fn random_faults_refuse_impossible_settings() {
+        let check = |rate, kinds| RandomFaults { rate, seed: 0, kinds }.validate();
+        assert!(check(0.3, kinds()).is_ok());
+        assert!(check(1.5, kinds()).unwrap_err().contains("0.0..=1.0"));
+        assert!(check(-0.1, kinds()).is_err());
+        assert!(check(f64::NAN, kinds()).is_err());
+        assert!(check(0.3, Vec::new()).unwrap_err().contains("empty"));
+        let bad = Fault::Status {
+            status: 99,
+            retry_after: None,
+        };
+        assert!(check(0.3, vec![bad]).unwrap_err().contains("200..=599"));
+    }
+
+    #[test]
+    fn kind_names_are_the_variant_names() {
+        let oversized = Fault::Oversized(3);
+        assert_eq!(oversized.kind_name(), "Oversized");
+        assert!(format!("{oversized:?}").starts_with(oversized.kind_name()));
+        assert_eq!(
+            Fault::Status {
+                status: 500,
+                retry_after: None
+            }
+            .kind_name(),
+            "Status"
+        );
     }
 
     #[test]

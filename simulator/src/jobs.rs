@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::rng::splitmix64;
 use crate::verdicts::{self, DomainScan, EmailValidation, FoundEmail};
 
 /// The three kinds of job, one per submit endpoint.
@@ -178,14 +179,28 @@ impl Job {
         self.name.starts_with("FAIL")
     }
 
+    /// The status the job ends with: `FAILED` or `COMPLETED`.
+    pub(crate) fn final_status(&self) -> &'static str {
+        if self.fails() { "FAILED" } else { "COMPLETED" }
+    }
+
+    /// The moment from which [`view`](Job::view) shows the job finished, or
+    /// `None` if the durations are too long for an `Instant` to hold (the
+    /// job then never finishes).
+    pub(crate) fn finished_at(&self, pending_for: Duration, processing_for: Duration) -> Option<Instant> {
+        self.submitted_at
+            .checked_add(pending_for)?
+            .checked_add(processing_for)
+    }
+
     /// The results-endpoint body for this job as of `now`.
     pub(crate) fn view(&self, now: Instant, pending_for: Duration, processing_for: Duration) -> JobView<'_> {
         let elapsed = now.saturating_duration_since(self.submitted_at);
         let (status, progress, results, error) = match phase(elapsed, pending_for, processing_for) {
             Phase::Pending => ("PENDING", 0, None, None),
             Phase::Processing { progress } => ("PROCESSING", progress, None, None),
-            Phase::Finished if self.fails() => ("FAILED", 100, None, Some("simulated failure")),
-            Phase::Finished => ("COMPLETED", 100, Some(self.results()), None),
+            Phase::Finished if self.fails() => (self.final_status(), 100, None, Some("simulated failure")),
+            Phase::Finished => (self.final_status(), 100, Some(self.results()), None),
         };
         JobView {
             job_id: &self.id,
@@ -275,15 +290,6 @@ impl JobIds {
             lo & 0xFFFF_FFFF_FFFF
         )
     }
-}
-
-/// A well-known 64-bit mixer: consecutive inputs give unrelated-looking
-/// outputs, and distinct inputs give distinct outputs.
-fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 #[cfg(test)]
@@ -410,6 +416,20 @@ mod tests {
         assert_eq!(view["progress"], 100);
         assert_eq!(view["results"][0]["status"], "valid");
         assert_eq!(view["results"][1]["status"], "invalid");
+    }
+
+    #[test]
+    fn finished_at_is_when_the_view_turns_final() {
+        let ms = Duration::from_millis;
+        let ok = job("j", Records::Emails(vec!["a@b.c".into()]), ms(0));
+        let at = ok.finished_at(ms(30), ms(60)).unwrap();
+        assert_eq!(at, ok.submitted_at + ms(90));
+        let view = |now| ok.view(now, ms(30), ms(60)).status;
+        assert_eq!(view(at - Duration::from_nanos(1)), "PROCESSING");
+        assert_eq!(view(at), ok.final_status());
+        assert_eq!(ok.final_status(), "COMPLETED");
+        assert_eq!(job("FAIL", ok.records.clone(), ms(0)).final_status(), "FAILED");
+        assert_eq!(ok.finished_at(Duration::MAX, ms(1)), None, "never");
     }
 
     #[test]

@@ -20,14 +20,22 @@
 //! a job asked for under another type or an unknown path, 405 for a wrong
 //! method, 413 for a body over [`MAX_REQUEST_BODY_BYTES`].
 //!
+//! Beyond the API itself it can misbehave on purpose: scripted faults
+//! ([`Simulator::inject`]), faults at random for soak tests
+//! ([`SimConfig::random_faults`]), and webhooks delivered late, out of order,
+//! more than once or to a receiver that is down ([`SimConfig::webhook`]).
+//! [`Simulator::stats`] counts what happened.
+//!
 //! Where to look next:
 //!
 //! - [`verdicts`]: the deterministic result for every record, as tables and
 //!   as public functions a test can call to compute expected values;
 //! - `jobs`: what a submission must look like and how a job ages;
 //! - `routes`: which request gets which answer (auth, 400/404/405/413);
-//! - [`faults`]: the scripted failures ([`Fault`]) and what each one does;
-//! - `server`, `reply`, `state`: the plumbing.
+//! - [`faults`]: the scripted failures ([`Fault`]) and what each one does,
+//!   and the random ones ([`RandomFaults`]);
+//! - [`webhooks`]: when and how job webhooks are delivered;
+//! - `server`, `reply`, `state`, `rng`: the plumbing.
 //!
 //! # Example
 //!
@@ -44,18 +52,50 @@
 //! assert_eq!(sim.job_count(), 0);
 //! # Ok::<(), std::io::Error>(())
 //! ```
+//!
+//! A soak-test setup: a fault on about one request in ten, and webhooks
+//! delivered one to five times each, in a shuffled order.
+//!
+//! ```
+//! use std::time::Duration;
+//! use matchkraft_simulator::{Fault, RandomFaults, SimConfig, Simulator, WebhookConfig};
+//!
+//! let receiver = "http://127.0.0.1:9/hooks"; // a receiver the test runs
+//! let config = SimConfig {
+//!     random_faults: Some(RandomFaults {
+//!         rate: 0.1,
+//!         seed: 42,
+//!         kinds: vec![Fault::ResetAfterCommit, Fault::TruncatedJson, Fault::HtmlWith200],
+//!     }),
+//!     webhook: Some(WebhookConfig {
+//!         deliveries: (1, 5),
+//!         jitter: Duration::from_millis(100),
+//!         ..WebhookConfig::new(receiver)
+//!     }),
+//!     ..SimConfig::default()
+//! };
+//! let (sim, _runtime) = Simulator::spawn_in_background(config)?;
+//! // ... run the client under test, then:
+//! let stats = sim.stats();
+//! assert!(stats.duplicate_job_names().is_empty(), "no job submitted twice");
+//! # Ok::<(), std::io::Error>(())
+//! ```
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod faults;
 mod jobs;
 mod reply;
+mod rng;
 mod routes;
 mod server;
 mod state;
 pub mod verdicts;
+pub mod webhooks;
 
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,10 +104,11 @@ use bytes::Bytes;
 use tokio::runtime::{Handle, Runtime};
 use tokio::task::AbortHandle;
 
-pub use faults::Fault;
+pub use faults::{Fault, RandomFaults};
 pub use verdicts::{
     DomainScan, EmailStatus, EmailValidation, FoundEmail, find_email, host_of, scan_domain, validate_email,
 };
+pub use webhooks::{WebhookConfig, WebhookDelivery};
 
 use state::Shared;
 
@@ -84,6 +125,26 @@ pub struct SimConfig {
     pub pending_for: Duration,
     /// How long it is then `PROCESSING` before it finishes. Default 200 ms.
     pub processing_for: Duration,
+    /// Faults for a share of all requests, drawn from a seed; scripted
+    /// faults ([`Simulator::inject`]) take precedence. Default none.
+    pub random_faults: Option<RandomFaults>,
+    /// Where to POST a webhook when a job finishes, and how unreliably;
+    /// [`Simulator::set_webhook`] changes it at run time. Default none.
+    pub webhook: Option<WebhookConfig>,
+}
+
+impl SimConfig {
+    /// Why this configuration cannot be used, if it cannot (see
+    /// [`RandomFaults::validate`] and [`WebhookConfig::validate`]).
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(random_faults) = &self.random_faults {
+            random_faults.validate()?;
+        }
+        if let Some(webhook) = &self.webhook {
+            webhook.validate()?;
+        }
+        Ok(())
+    }
 }
 
 impl Default for SimConfig {
@@ -92,6 +153,8 @@ impl Default for SimConfig {
             api_key: "sim-key".to_owned(),
             pending_for: Duration::from_millis(50),
             processing_for: Duration::from_millis(200),
+            random_faults: None,
+            webhook: None,
         }
     }
 }
@@ -103,6 +166,8 @@ impl fmt::Debug for SimConfig {
             .field("api_key", &"<redacted>")
             .field("pending_for", &self.pending_for)
             .field("processing_for", &self.processing_for)
+            .field("random_faults", &self.random_faults)
+            .field("webhook", &self.webhook)
             .finish()
     }
 }
@@ -127,6 +192,50 @@ pub struct RecordedRequest {
     /// The whole body (empty if it was over the size limit or the client
     /// went away mid-body).
     pub body: Bytes,
+    /// The fault the request got, scripted or random, by
+    /// [`Fault::kind_name`] (e.g. `"StallBody"`); `None` for a normal answer.
+    pub fault: Option<String>,
+}
+
+/// Counts of what a simulator has done so far, from [`Simulator::stats`]:
+/// what a soak test checks at the end (e.g. "no job name was submitted
+/// twice", "about 10% of requests were faulted").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Requests received, faulted ones included (the length of
+    /// [`Simulator::requests`]).
+    pub requests: usize,
+    /// Requests that got a fault, scripted or random.
+    pub faults: usize,
+    /// Requests that got a fault queued with [`Simulator::inject`].
+    pub scripted_faults: usize,
+    /// Requests that got a fault from [`SimConfig::random_faults`].
+    pub random_faults: usize,
+    /// Faults applied, scripted and random, by [`Fault::kind_name`].
+    pub faults_by_kind: BTreeMap<String, usize>,
+    /// Jobs created (the same as [`Simulator::job_count`]).
+    pub jobs_created: usize,
+    /// Jobs created per `jobName`: a count above 1 means a name was
+    /// submitted more than once.
+    pub jobs_by_name: HashMap<String, usize>,
+    /// Webhook delivery attempts made, retries included.
+    pub webhook_attempts: usize,
+    /// Webhook delivery attempts the receiver answered with 2xx.
+    pub webhook_successes: usize,
+}
+
+impl Stats {
+    /// The job names submitted more than once, with how many jobs each
+    /// created: a client that gives its jobs unique names submitted these
+    /// twice.
+    pub fn duplicate_job_names(&self) -> BTreeMap<String, usize> {
+        self.jobs_by_name
+            .iter()
+            .filter(|&(_, &count)| count > 1)
+            .map(|(name, &count)| (name.clone(), count))
+            .collect()
+    }
 }
 
 /// A running simulator. Dropping it shuts the server down.
@@ -134,11 +243,17 @@ pub struct Simulator {
     addr: SocketAddr,
     shared: Arc<Shared>,
     server: AbortHandle,
+    webhooks: AbortHandle,
 }
 
 impl Simulator {
     /// Binds `127.0.0.1:0` and serves on the current tokio runtime, in
     /// spawned tasks; the simulator runs while that runtime does.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for a configuration that fails
+    /// [`SimConfig::validate`]; otherwise whatever binding the port returns.
     ///
     /// # Panics
     ///
@@ -154,6 +269,10 @@ impl Simulator {
     /// returned [`BackgroundRuntime`] is alive; drop the `Simulator` or the
     /// runtime to stop it. Works from any thread, inside an async context
     /// or not.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Simulator::start`], or if the runtime cannot be built.
     pub fn spawn_in_background(config: SimConfig) -> std::io::Result<(Simulator, BackgroundRuntime)> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -172,6 +291,9 @@ impl Simulator {
     /// Binds synchronously (instant on loopback) so that starting needs no
     /// `.await` and works the same from both entry points.
     fn start_on(config: SimConfig, runtime: &Handle) -> std::io::Result<Simulator> {
+        config
+            .validate()
+            .map_err(|problem| io::Error::new(io::ErrorKind::InvalidInput, problem))?;
         let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
@@ -179,11 +301,20 @@ impl Simulator {
             let _entered = runtime.enter();
             tokio::net::TcpListener::from_std(listener)?
         };
-        let shared = Arc::new(Shared::new(config, u64::from(addr.port())));
+        let (watch_jobs, watched_jobs) = tokio::sync::mpsc::unbounded_channel();
+        let shared = Arc::new(Shared::new(config, u64::from(addr.port()), watch_jobs));
         let server = runtime
             .spawn(server::run(listener, Arc::clone(&shared)))
             .abort_handle();
-        Ok(Simulator { addr, shared, server })
+        let webhooks = runtime
+            .spawn(webhooks::run(watched_jobs, Arc::clone(&shared)))
+            .abort_handle();
+        Ok(Simulator {
+            addr,
+            shared,
+            server,
+            webhooks,
+        })
     }
 
     /// The address the server listens on.
@@ -197,7 +328,9 @@ impl Simulator {
         format!("http://{}/api/v2", self.addr)
     }
 
-    /// The configuration the simulator runs with (e.g. to print the key).
+    /// The configuration the simulator was started with (e.g. to print the
+    /// key). Its `webhook` stays as started; [`Simulator::webhook`] has the
+    /// current setting.
     pub fn config(&self) -> &SimConfig {
         &self.shared.config
     }
@@ -213,6 +346,43 @@ impl Simulator {
         self.shared.job_count()
     }
 
+    /// Counts of requests, faults, jobs and webhook attempts so far.
+    pub fn stats(&self) -> Stats {
+        self.shared.stats()
+    }
+
+    /// How many jobs have been created per `jobName` (also in [`Stats`]).
+    pub fn jobs_by_name(&self) -> HashMap<String, usize> {
+        self.shared.jobs_by_name()
+    }
+
+    /// Changes the webhook setting from now on, as saving it in the
+    /// dashboard would; `None` switches webhooks off, which also stops the
+    /// deliveries and retries still pending. See [`webhooks`] for which
+    /// setting a job's webhook follows.
+    ///
+    /// # Panics
+    ///
+    /// If the setting fails [`WebhookConfig::validate`] (e.g. a URL that is
+    /// not loopback `http`); check it first if it comes from a user.
+    pub fn set_webhook(&self, webhook: Option<WebhookConfig>) {
+        if let Some(problem) = webhook.as_ref().and_then(|w| w.validate().err()) {
+            panic!("{problem}");
+        }
+        self.shared.set_webhook(webhook);
+    }
+
+    /// The webhook setting in force now.
+    pub fn webhook(&self) -> Option<WebhookConfig> {
+        self.shared.webhook()
+    }
+
+    /// Every webhook delivery attempt so far, retries included, in the order
+    /// their outcomes became known.
+    pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
+        self.shared.deliveries()
+    }
+
     /// Queues `fault` for the next `times` requests, on any route, after the
     /// faults already queued. See [`Fault`] for what each one does.
     ///
@@ -226,10 +396,12 @@ impl Simulator {
     }
 
     /// Stops accepting connections and ends the server task, closing every
-    /// open connection (stalled ones included). Takes effect as soon as the
-    /// runtime next runs the task; calling it twice is harmless.
+    /// open connection (stalled ones included), and cancels every pending
+    /// webhook delivery. Takes effect as soon as the runtime next runs the
+    /// tasks; calling it twice is harmless.
     pub fn shutdown(&self) {
         self.server.abort();
+        self.webhooks.abort();
     }
 }
 

@@ -56,8 +56,9 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
         .await;
 }
 
-/// Reads the whole request, records it, then answers it. The body is read
-/// before any fault acts so the log always holds what the client sent.
+/// Reads the whole request, records it with the fault it gets (scripted or
+/// random), then answers it. The body is read before any fault acts so the
+/// log always holds what the client sent.
 async fn answer(
     shared: Arc<Shared>,
     request: hyper::Request<Incoming>,
@@ -71,7 +72,7 @@ async fn answer(
     let api_key = ApiKey::check(parts.headers.get("apikey"), &shared.config.api_key);
     let received = read_body(body, content_length).await;
 
-    shared.record(RecordedRequest {
+    let record = RecordedRequest {
         method: parts.method.as_str().to_owned(),
         path: parts.uri.path().to_owned(),
         authorized: api_key == ApiKey::Accepted,
@@ -82,13 +83,15 @@ async fn answer(
             Some(ReceivedBody::Complete(body)) => body.clone(),
             _ => Bytes::new(),
         },
-    });
+        fault: None,
+    };
     // The client went away in the middle of its body: nobody to answer.
     let Some(body) = received else {
+        shared.record_unanswered(record);
         return Err(DropConnection);
     };
 
-    let fault = shared.next_fault();
+    let fault = shared.record_and_pick_fault(record);
     let request = Request {
         method: &parts.method,
         path: parts.uri.path(),

@@ -4,6 +4,9 @@
 mod api;
 mod client;
 mod faults;
+mod random_faults;
+mod receiver;
+mod webhooks;
 
 use std::time::{Duration, Instant};
 

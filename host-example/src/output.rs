@@ -1,0 +1,438 @@
+//! What the command prints: aligned tables and JSON documents.
+//!
+//! JSON uses the API's camelCase names; each result carries its record's raw
+//! JSON under `"raw"`, parsed back into a value so that nothing the API sent is
+//! lost.
+
+use matchkraft_host::{Job, JobResults, ResultRecords};
+use serde_json::{Value, json};
+
+/// `job 0b6e… (email-validation, "my job"): processing, 40%`.
+pub(crate) fn job_line(job: &Job) -> String {
+    let mut line = format!("job {} ({}", job.id, job.job_type);
+    if let Some(name) = &job.name {
+        line.push_str(&format!(", {name:?}"));
+    }
+    line.push_str(&format!("): {}", job.status));
+    if let Some(progress) = job.progress {
+        line.push_str(&format!(", {}%", number(progress)));
+    }
+    line
+}
+
+/// A job as JSON: `{"jobId", "jobName", "jobType", "status", "progress"}`.
+pub(crate) fn job_json(job: &Job) -> Value {
+    json!({
+        "jobId": job.id,
+        "jobName": job.name,
+        "jobType": job.job_type.as_str(),
+        "status": job.status.as_str(),
+        "progress": job.progress,
+    })
+}
+
+/// A job and its results as one JSON object:
+/// `{"jobId", "jobName", "jobType", "status", "results": [...]}`.
+pub(crate) fn results_json(results: &JobResults) -> Value {
+    let job = &results.job;
+    json!({
+        "jobId": job.id,
+        "jobName": job.name,
+        "jobType": job.job_type.as_str(),
+        "status": job.status.as_str(),
+        "results": result_values(&results.records),
+    })
+}
+
+fn result_values(records: &ResultRecords) -> Vec<Value> {
+    match records {
+        ResultRecords::EmailValidation(list) => list
+            .iter()
+            .map(|r| {
+                json!({
+                    "email": r.email,
+                    "status": r.status.as_ref().map(|s| s.as_str()),
+                    "verified": r.verified,
+                    "reason": r.reason,
+                    "raw": raw(&r.raw),
+                })
+            })
+            .collect(),
+        ResultRecords::EmailFinder(list) => list
+            .iter()
+            .map(|r| {
+                json!({
+                    "firstName": r.first_name,
+                    "lastName": r.last_name,
+                    "website": r.website,
+                    "email": r.email,
+                    "confidence": r.confidence,
+                    "raw": raw(&r.raw),
+                })
+            })
+            .collect(),
+        ResultRecords::DomainScan(list) => list
+            .iter()
+            .map(|r| {
+                let emails: Vec<Value> = r
+                    .emails
+                    .iter()
+                    .map(|e| json!({"email": e.email, "kind": e.kind, "verified": e.verified}))
+                    .collect();
+                json!({
+                    "website": r.website,
+                    "domain": r.domain,
+                    "emails": emails,
+                    "raw": raw(&r.raw),
+                })
+            })
+            .collect(),
+    }
+}
+
+/// A record's raw JSON as a value; text that is not JSON stays a string.
+fn raw(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
+}
+
+/// The results as an aligned table with one header line, or `(no results)`.
+pub(crate) fn table(records: &ResultRecords) -> String {
+    let (headers, rows): (&[&str], Vec<Vec<String>>) = match records {
+        ResultRecords::EmailValidation(list) => (
+            &["EMAIL", "STATUS", "VERIFIED", "REASON"],
+            list.iter()
+                .map(|r| {
+                    vec![
+                        text(r.email.as_deref()),
+                        text(r.status.as_ref().map(|s| s.as_str())),
+                        yes_no(r.verified),
+                        text(r.reason.as_deref()),
+                    ]
+                })
+                .collect(),
+        ),
+        ResultRecords::EmailFinder(list) => (
+            &["FIRST NAME", "LAST NAME", "WEBSITE", "EMAIL", "CONFIDENCE"],
+            list.iter()
+                .map(|r| {
+                    vec![
+                        text(r.first_name.as_deref()),
+                        text(r.last_name.as_deref()),
+                        text(r.website.as_deref()),
+                        text(r.email.as_deref()),
+                        r.confidence.map_or_else(|| "-".to_string(), number),
+                    ]
+                })
+                .collect(),
+        ),
+        ResultRecords::DomainScan(list) => (
+            &["WEBSITE", "DOMAIN", "EMAILS"],
+            list.iter()
+                .map(|r| {
+                    let emails: Vec<&str> = r.emails.iter().map(|e| e.email.as_str()).collect();
+                    vec![
+                        text(r.website.as_deref()),
+                        text(r.domain.as_deref()),
+                        if emails.is_empty() {
+                            "-".to_string()
+                        } else {
+                            emails.join(", ")
+                        },
+                    ]
+                })
+                .collect(),
+        ),
+    };
+    if rows.is_empty() {
+        return "(no results)\n".to_string();
+    }
+    render(headers, &rows)
+}
+
+/// Left-aligned columns two spaces apart, without trailing spaces.
+fn render(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let header: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
+    for row in std::iter::once(&header).chain(rows) {
+        let mut line = String::new();
+        for (i, (cell, width)) in row.iter().zip(&widths).enumerate() {
+            if i > 0 {
+                line.push_str("  ");
+            }
+            line.push_str(cell);
+            line.extend(std::iter::repeat_n(' ', width - cell.chars().count()));
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// A cell's text: control characters (a line break in an API message) would
+/// break the table, so they become spaces; a missing value is `-`.
+fn text(value: Option<&str>) -> String {
+    match value {
+        Some(v) if !v.is_empty() => v.chars().map(|c| if c.is_control() { ' ' } else { c }).collect(),
+        _ => "-".to_string(),
+    }
+}
+
+fn yes_no(value: Option<bool>) -> String {
+    match value {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "-",
+    }
+    .to_string()
+}
+
+/// `95` for 95.0, `87.5` for 87.5, at most two decimals.
+fn number(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{value:.0}")
+    } else {
+        let text = format!("{value:.2}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// A JSON value as the command prints it: pretty, with a final newline.
+pub(crate) fn to_text(value: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("a JSON value serialises");
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use matchkraft_host::{
+        DomainScanResult, EmailFinderResult, EmailStatus, EmailValidationResult, FoundEmail, JobStatus,
+        JobType,
+    };
+
+    fn job(job_type: JobType, status: JobStatus) -> Job {
+        Job {
+            id: "job-1".into(),
+            name: Some("my job".into()),
+            job_type,
+            status,
+            progress: None,
+        }
+    }
+
+    fn validation() -> ResultRecords {
+        ResultRecords::EmailValidation(vec![
+            EmailValidationResult {
+                email: Some("ada@example.com".into()),
+                status: Some(EmailStatus::Valid),
+                verified: Some(true),
+                reason: None,
+                raw: r#"{"email":"ada@example.com","status":"VALID","score":99}"#.into(),
+            },
+            EmailValidationResult {
+                email: Some("x@catchall.example".into()),
+                status: Some(EmailStatus::CatchAll),
+                verified: Some(false),
+                reason: Some("accepts\nall".into()),
+                raw: "not json".into(),
+            },
+        ])
+    }
+
+    #[test]
+    fn validation_table() {
+        assert_eq!(
+            table(&validation()),
+            "EMAIL               STATUS     VERIFIED  REASON\n\
+             ada@example.com     valid      yes       -\n\
+             x@catchall.example  catch-all  no        accepts all\n"
+        );
+    }
+
+    #[test]
+    fn finder_table() {
+        let records = ResultRecords::EmailFinder(vec![
+            EmailFinderResult {
+                first_name: Some("Ada".into()),
+                last_name: Some("Lovelace".into()),
+                website: Some("https://example.com".into()),
+                email: Some("ada@example.com".into()),
+                confidence: Some(87.5),
+                raw: "{}".into(),
+            },
+            EmailFinderResult {
+                first_name: Some("Bob".into()),
+                last_name: None,
+                website: None,
+                email: None,
+                confidence: Some(0.0),
+                raw: "{}".into(),
+            },
+        ]);
+        assert_eq!(
+            table(&records),
+            "FIRST NAME  LAST NAME  WEBSITE              EMAIL            CONFIDENCE\n\
+             Ada         Lovelace   https://example.com  ada@example.com  87.5\n\
+             Bob         -          -                    -                0\n"
+        );
+    }
+
+    #[test]
+    fn domain_scan_table_joins_emails() {
+        let records = ResultRecords::DomainScan(vec![
+            DomainScanResult {
+                website: Some("https://example.com".into()),
+                domain: Some("example.com".into()),
+                emails: vec![
+                    FoundEmail {
+                        email: "info@example.com".into(),
+                        kind: Some("generic".into()),
+                        verified: None,
+                    },
+                    FoundEmail {
+                        email: "ada@example.com".into(),
+                        kind: None,
+                        verified: Some(true),
+                    },
+                ],
+                raw: "{}".into(),
+            },
+            DomainScanResult {
+                website: Some("https://empty.example".into()),
+                domain: None,
+                emails: vec![],
+                raw: "{}".into(),
+            },
+        ]);
+        assert_eq!(
+            table(&records),
+            "WEBSITE                DOMAIN       EMAILS\n\
+             https://example.com    example.com  info@example.com, ada@example.com\n\
+             https://empty.example  -            -\n"
+        );
+    }
+
+    #[test]
+    fn empty_results() {
+        assert_eq!(table(&ResultRecords::EmailFinder(vec![])), "(no results)\n");
+    }
+
+    #[test]
+    fn results_json_shape() {
+        let results = JobResults {
+            job: job(JobType::EmailValidation, JobStatus::Completed),
+            records: validation(),
+        };
+        let value = results_json(&results);
+        assert_eq!(
+            value,
+            json!({
+                "jobId": "job-1",
+                "jobName": "my job",
+                "jobType": "email-validation",
+                "status": "completed",
+                "results": [
+                    {
+                        "email": "ada@example.com",
+                        "status": "valid",
+                        "verified": true,
+                        "reason": null,
+                        "raw": {"email": "ada@example.com", "status": "VALID", "score": 99},
+                    },
+                    {
+                        "email": "x@catchall.example",
+                        "status": "catch-all",
+                        "verified": false,
+                        "reason": "accepts\nall",
+                        "raw": "not json",
+                    },
+                ],
+            })
+        );
+        // Keys come out in the documented order, on one document.
+        let text = to_text(&value);
+        let order: Vec<usize> = [
+            "\"jobId\"",
+            "\"jobName\"",
+            "\"jobType\"",
+            "\"status\"",
+            "\"results\"",
+        ]
+        .iter()
+        .map(|k| text.find(k).unwrap())
+        .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
+    }
+
+    #[test]
+    fn finder_and_scan_json_fields_are_camel_case() {
+        let finder = result_values(&ResultRecords::EmailFinder(vec![EmailFinderResult {
+            first_name: Some("Ada".into()),
+            last_name: Some("Lovelace".into()),
+            website: Some("https://example.com".into()),
+            email: None,
+            confidence: Some(87.5),
+            raw: r#"{"firstName":"Ada"}"#.into(),
+        }]));
+        assert_eq!(
+            finder[0],
+            json!({
+                "firstName": "Ada",
+                "lastName": "Lovelace",
+                "website": "https://example.com",
+                "email": null,
+                "confidence": 87.5,
+                "raw": {"firstName": "Ada"},
+            })
+        );
+        let scan = result_values(&ResultRecords::DomainScan(vec![DomainScanResult {
+            website: None,
+            domain: Some("example.com".into()),
+            emails: vec![FoundEmail {
+                email: "info@example.com".into(),
+                kind: Some("generic".into()),
+                verified: Some(false),
+            }],
+            raw: "{}".into(),
+        }]));
+        assert_eq!(
+            scan[0],
+            json!({
+                "website": null,
+                "domain": "example.com",
+                "emails": [{"email": "info@example.com", "kind": "generic", "verified": false}],
+                "raw": {},
+            })
+        );
+    }
+
+    #[test]
+    fn job_lines_and_json() {
+        let mut j = job(JobType::DomainScan, JobStatus::Other("QUEUED".into()));
+        j.progress = Some(40.0);
+        assert_eq!(job_line(&j), "job job-1 (domain-scan, \"my job\"): QUEUED, 40%");
+        assert_eq!(
+            job_json(&j),
+            json!({"jobId": "job-1", "jobName": "my job", "jobType": "domain-scan",
+                   "status": "QUEUED", "progress": 40.0})
+        );
+        j.name = None;
+        j.progress = None;
+        assert_eq!(job_line(&j), "job job-1 (domain-scan): QUEUED");
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(number(95.0), "95");
+        assert_eq!(number(87.5), "87.5");
+        assert_eq!(number(0.333), "0.33");
+        assert_eq!(number(1.999), "2");
+    }
+}

@@ -1,0 +1,296 @@
+//! The outgoing-request allow-list: the component may talk to the configured
+//! API origin and nowhere else.
+//!
+//! The check is made on the request's scheme, host and port only. Paths, query
+//! strings, headers and bodies are the component's business: the host needs no
+//! knowledge of the MatchKraft API beyond its base URL.
+
+use std::fmt;
+use std::pin::Pin;
+
+use http::Uri;
+use http_body_util::BodyExt;
+use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks, default_send_request};
+
+/// A scheme, host and port triple: the unit an HTTP request is allowed for.
+///
+/// The host is kept lower-cased and the port is always explicit (80 for
+/// `http`, 443 for `https` when the URL names none), so that two spellings of
+/// the same origin compare equal and nothing else does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Origin {
+    https: bool,
+    host: String,
+    port: u16,
+}
+
+/// Why a base URL cannot serve as the allowed origin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct OriginError(String);
+
+impl fmt::Display for OriginError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for OriginError {}
+
+impl Origin {
+    /// The origin of a configured base URL such as
+    /// `https://app.matchkraft.com/api/v2`.
+    pub(crate) fn from_base_url(base_url: &str) -> Result<Origin, OriginError> {
+        let uri: Uri = base_url
+            .trim()
+            .parse()
+            .map_err(|e| OriginError(format!("not a URL ({e})")))?;
+        Origin::of_uri(&uri).ok_or_else(|| {
+            OriginError(
+                "must be an absolute http:// or https:// URL with a host and no user name".to_string(),
+            )
+        })
+    }
+
+    /// The origin a request URI targets, or `None` when it has none this host
+    /// would ever allow: no scheme, a scheme other than `http`/`https`, no host,
+    /// or user information (`user:password@`) in the authority.
+    pub(crate) fn of_uri(uri: &Uri) -> Option<Origin> {
+        let https = match uri.scheme_str()?.to_ascii_lowercase().as_str() {
+            "https" => true,
+            "http" => false,
+            _ => return None,
+        };
+        let authority = uri.authority()?;
+        if authority.as_str().contains('@') {
+            return None;
+        }
+        let host = authority.host();
+        if host.is_empty() {
+            return None;
+        }
+        let port = match authority.port() {
+            Some(port) => port.as_u16(),
+            None if authority.as_str().ends_with(':') => return None,
+            None if https => 443,
+            None => 80,
+        };
+        Some(Origin {
+            https,
+            host: host.to_ascii_lowercase(),
+            port,
+        })
+    }
+
+    /// Whether a request to `uri` goes to exactly this origin.
+    pub(crate) fn allows(&self, uri: &Uri) -> bool {
+        Origin::of_uri(uri).as_ref() == Some(self)
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let scheme = if self.https { "https" } else { "http" };
+        write!(f, "{scheme}://{}:{}", self.host, self.port)
+    }
+}
+
+/// The response future type `WasiHttpHooks::send_request` returns.
+type SendFuture = Box<
+    dyn Future<
+            Output = wasmtime_wasi_http::Result<(
+                http::Response<WasiBody>,
+                Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
+            )>,
+        > + Send,
+>;
+
+/// The `wasi:http` hooks of one store: requests to the allowed origin are
+/// sent as usual, every other request fails with `HttpRequestDenied`, which
+/// the component receives as a typed `error-code` (not a trap).
+///
+/// `allowed: None` (a base URL that does not parse) denies everything; the
+/// component then reports its own configuration error.
+#[derive(Clone, Debug)]
+pub(crate) struct Sandbox {
+    allowed: Option<Origin>,
+}
+
+impl Sandbox {
+    /// A sandbox allowing only `allowed`, or nothing at all.
+    pub(crate) fn new(allowed: Option<Origin>) -> Sandbox {
+        Sandbox { allowed }
+    }
+
+    /// Whether a request to `uri` may leave the host.
+    pub(crate) fn permits(&self, uri: &Uri) -> bool {
+        self.allowed.as_ref().is_some_and(|origin| origin.allows(uri))
+    }
+}
+
+impl WasiHttpHooks for Sandbox {
+    fn send_request(
+        &mut self,
+        request: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+        _fut: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
+    ) -> SendFuture {
+        if !self.permits(request.uri()) {
+            return Box::new(async { Err(HttpError::HttpRequestDenied) });
+        }
+        Box::new(async move {
+            let (response, io) = default_send_request(request, options).await?;
+            let io: Pin<Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>> = Box::pin(io);
+            Ok((
+                response.map(BodyExt::boxed_unsync),
+                Box::new(io) as Box<dyn Future<Output = _> + Send>,
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin(base: &str) -> Origin {
+        Origin::from_base_url(base).expect("a valid base URL")
+    }
+
+    fn allows(base: &str, request: &str) -> bool {
+        let uri: Uri = request.parse().expect("a valid request URI");
+        origin(base).allows(&uri)
+    }
+
+    #[test]
+    fn exact_origin_is_allowed_whatever_the_path() {
+        let base = "https://app.matchkraft.com/api/v2";
+        assert!(allows(base, "https://app.matchkraft.com/api/v2/email-validation"));
+        assert!(allows(base, "https://app.matchkraft.com/other?x=1"));
+        assert!(allows(base, "https://APP.MatchKraft.com/api/v2"));
+        assert!(allows(base, "HTTPS://app.matchkraft.com/api/v2"));
+    }
+
+    #[test]
+    fn default_ports_follow_the_scheme() {
+        assert!(allows("https://api.example.com", "https://api.example.com:443/x"));
+        assert!(allows(
+            "https://api.example.com:443/v2",
+            "https://api.example.com/x"
+        ));
+        assert!(allows("http://api.example.com/v2", "http://api.example.com:80/x"));
+        assert!(!allows(
+            "http://api.example.com/v2",
+            "http://api.example.com:443/x"
+        ));
+    }
+
+    #[test]
+    fn loopback_with_port() {
+        let base = "http://127.0.0.1:40123/api/v2";
+        assert!(allows(base, "http://127.0.0.1:40123/api/v2/domain-scan"));
+        assert!(!allows(base, "http://127.0.0.1:40124/api/v2/domain-scan"));
+        assert!(!allows(base, "http://127.0.0.1/api/v2/domain-scan"));
+        assert!(!allows(base, "http://localhost:40123/api/v2/domain-scan"));
+        assert!(!allows(base, "https://127.0.0.1:40123/api/v2/domain-scan"));
+    }
+
+    #[test]
+    fn other_hosts_are_denied() {
+        let base = "https://app.matchkraft.com/api/v2";
+        assert!(!allows(base, "https://evil.example/api/v2"));
+        assert!(!allows(base, "https://app.matchkraft.com.evil.example/api/v2"));
+        assert!(!allows(base, "https://matchkraft.com/api/v2"));
+        assert!(!allows(base, "https://app.matchkraft.com./api/v2"));
+    }
+
+    #[test]
+    fn other_ports_and_schemes_are_denied() {
+        let base = "https://app.matchkraft.com/api/v2";
+        assert!(!allows(base, "https://app.matchkraft.com:8443/api/v2"));
+        assert!(!allows(base, "http://app.matchkraft.com/api/v2"));
+        assert!(!allows(base, "http://app.matchkraft.com:443/api/v2"));
+        assert!(!allows(base, "ftp://app.matchkraft.com/api/v2"));
+    }
+
+    #[test]
+    fn ip_literals_do_not_match_a_name() {
+        let base = "https://app.matchkraft.com/api/v2";
+        assert!(!allows(base, "https://93.184.216.34/api/v2"));
+        assert!(!allows(base, "https://[::1]/api/v2"));
+        assert!(allows("http://[::1]:8080/", "http://[::1]:8080/api"));
+        assert!(!allows("http://[::1]:8080/", "http://127.0.0.1:8080/api"));
+    }
+
+    #[test]
+    fn userinfo_is_never_allowed() {
+        let base = "http://127.0.0.1:8080/api/v2";
+        // `http::Uri` accepts user information in an authority; the allow-list
+        // must not be fooled by it.
+        let uri: Uri = "http://user:secret@127.0.0.1:8080/api/v2"
+            .parse()
+            .expect("http::Uri parses userinfo");
+        assert_eq!(uri.host(), Some("127.0.0.1"));
+        assert!(!origin(base).allows(&uri));
+        assert!(!allows(base, "http://127.0.0.1:8080@evil.example/api/v2"));
+        assert!(Origin::from_base_url("http://user@127.0.0.1:8080/").is_err());
+    }
+
+    #[test]
+    fn relative_and_odd_uris_are_denied() {
+        let base = "https://app.matchkraft.com/api/v2";
+        assert!(!allows(base, "/api/v2/domain-scan"));
+        assert!(!allows(base, "https://app.matchkraft.com:/api/v2"));
+    }
+
+    #[test]
+    fn bad_base_urls_are_rejected() {
+        for bad in ["", "not a url", "app.matchkraft.com/api", "/api/v2", "ftp://x/y"] {
+            assert!(Origin::from_base_url(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn origin_displays_with_explicit_port() {
+        assert_eq!(
+            origin("https://App.MatchKraft.com/api/v2").to_string(),
+            "https://app.matchkraft.com:443"
+        );
+    }
+
+    fn empty_request(uri: &str) -> http::Request<WasiBody> {
+        let body = http_body_util::Empty::<bytes::Bytes>::new()
+            .map_err(|never| match never {})
+            .boxed_unsync();
+        http::Request::get(uri).body(body).expect("a request")
+    }
+
+    #[tokio::test]
+    async fn denied_request_resolves_to_http_request_denied() {
+        let mut sandbox = Sandbox::new(Some(origin("http://127.0.0.1:9/api/v2")));
+        let future = sandbox.send_request(
+            empty_request("http://10.0.0.1:9/api/v2/email-validation"),
+            None,
+            Box::new(async { Ok(()) }),
+        );
+        match Pin::from(future).await {
+            Err(HttpError::HttpRequestDenied) => {}
+            Err(other) => panic!("expected HttpRequestDenied, got {other}"),
+            Ok(_) => panic!("a denied request was sent"),
+        }
+    }
+
+    #[tokio::test]
+    async fn no_origin_denies_everything() {
+        let mut sandbox = Sandbox::new(None);
+        assert!(!sandbox.permits(&"http://127.0.0.1:9/".parse().unwrap()));
+        let future = sandbox.send_request(
+            empty_request("http://127.0.0.1:9/"),
+            None,
+            Box::new(async { Ok(()) }),
+        );
+        assert!(matches!(
+            Pin::from(future).await,
+            Err(HttpError::HttpRequestDenied)
+        ));
+    }
+}
