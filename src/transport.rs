@@ -43,7 +43,8 @@ pub enum Verb {
 pub struct Response {
     /// The HTTP status code.
     pub status: u16,
-    /// The `Retry-After` header in milliseconds, when present and in seconds.
+    /// The `Retry-After` header in milliseconds (from seconds or an HTTP-date),
+    /// when present and readable.
     pub retry_after_ms: Option<u64>,
     /// The whole body.
     pub body: Vec<u8>,
@@ -223,7 +224,8 @@ fn wait_for_response(
 fn read_response(response: IncomingResponse, config: &Config, deadline: u64) -> Result<Response, Failure> {
     let status = response.status();
     let headers = response.headers();
-    let retry_after_ms = header(&headers, "retry-after").and_then(|v| retry_after_ms(&v));
+    let retry_after_ms = header(&headers, "retry-after")
+        .and_then(|v| retry_after_ms(&v).or_else(|| retry_after_date_ms(&v, unix_now_ms())));
     let declared_length = header(&headers, "content-length").and_then(|v| v.trim().parse::<u64>().ok());
     drop(headers);
 
@@ -294,9 +296,73 @@ fn header(headers: &Fields, name: &str) -> Option<String> {
     Some(String::from_utf8_lossy(first).into_owned())
 }
 
-/// `Retry-After` in whole seconds (the HTTP-date form is read as absent).
+/// `Retry-After` in whole seconds (`120`).
 pub fn retry_after_ms(value: &str) -> Option<u64> {
     value.trim().parse::<u64>().ok().map(|s| s.saturating_mul(1000))
+}
+
+/// `Retry-After` as an HTTP-date (`Sun, 06 Nov 1994 08:49:37 GMT`, the
+/// IMF-fixdate form every current server sends), as milliseconds from
+/// `now_unix_ms`; a date in the past means "now" (0). The obsolete RFC 850
+/// and asctime forms are read as absent.
+pub fn retry_after_date_ms(value: &str, now_unix_ms: u64) -> Option<u64> {
+    let at_ms = imf_fixdate_unix_seconds(value.trim())?.checked_mul(1000)?;
+    Some(at_ms.saturating_sub(now_unix_ms))
+}
+
+fn imf_fixdate_unix_seconds(text: &str) -> Option<u64> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (_weekday, rest) = text.split_once(", ")?;
+    let mut parts = rest.split(' ');
+    let (day, month, year, time, zone) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    if parts.next().is_some() || zone != "GMT" || day.len() != 2 || year.len() != 4 || time.len() != 8 {
+        return None;
+    }
+    let number = |digits: &str| -> Option<u64> {
+        digits
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| digits.parse().ok())?
+    };
+    let day = number(day)?;
+    let month = MONTHS.iter().position(|m| *m == month)? as u64 + 1;
+    let year = number(year)?;
+    let mut clock = time.split(':');
+    let (hour, minute, second) = (
+        number(clock.next()?)?,
+        number(clock.next()?)?,
+        number(clock.next()?)?,
+    );
+    if !(1..=31).contains(&day) || year < 1970 || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    Some(days_since_epoch(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
+}
+
+/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar
+/// (Howard Hinnant's `days_from_civil`, for years from 1970 on).
+fn days_since_epoch(year: u64, month: u64, day: u64) -> u64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year / 400;
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+fn unix_now_ms() -> u64 {
+    let now = wasi::clocks::wall_clock::now();
+    now.seconds
+        .saturating_mul(1000)
+        .saturating_add(u64::from(now.nanoseconds / 1_000_000))
 }
 
 fn too_large(max: u64) -> Error {
@@ -387,6 +453,38 @@ mod tests {
         assert_eq!(retry_after_ms(" 0 "), Some(0));
         assert_eq!(retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT"), None);
         assert_eq!(retry_after_ms("-1"), None);
+    }
+
+    #[test]
+    fn retry_after_as_an_http_date() {
+        // 2015-10-21T07:28:00Z is 1445412480 s after the epoch.
+        let date = "Wed, 21 Oct 2015 07:28:00 GMT";
+        assert_eq!(imf_fixdate_unix_seconds(date), Some(1_445_412_480));
+        assert_eq!(
+            retry_after_date_ms(date, 1_445_412_480_000 - 90_500),
+            Some(90_500)
+        );
+        assert_eq!(
+            retry_after_date_ms(date, 1_445_412_480_000 + 5_000),
+            Some(0),
+            "a past date means now"
+        );
+        assert_eq!(imf_fixdate_unix_seconds("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(
+            imf_fixdate_unix_seconds("Tue, 29 Feb 2028 12:00:00 GMT"),
+            Some(1_835_438_400)
+        );
+        for bad in [
+            "Wednesday, 21-Oct-15 07:28:00 GMT",
+            "Wed Oct 21 07:28:00 2015",
+            "Wed, 21 Oct 2015 07:28:00 UTC",
+            "Wed, 21 Foo 2015 07:28:00 GMT",
+            "Wed, 32 Oct 2015 07:28:00 GMT",
+            "Wed, 21 Oct 2015 7:28:00 GMT",
+            "",
+        ] {
+            assert_eq!(retry_after_date_ms(bad, 0), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! tests cannot disturb each other) and shares one compiled component.
 
 use matchkraft_host::{
-    Contact, EmailStatus, Error, HostConfig, JobResults, JobStatus, JobType, MatchKraft, Records,
+    Contact, EmailStatus, Error, HostConfig, JobResults, JobStatus, JobType, KeyMode, MatchKraft, Records,
     ResultRecords,
 };
 use matchkraft_simulator::{Fault, SimConfig, Simulator};
@@ -347,25 +347,57 @@ async fn invalid_input_names_the_record_and_sends_nothing() {
 }
 
 #[tokio::test]
-async fn requests_to_another_authority_are_denied_by_the_host() {
-    let allowed = Simulator::start(SimConfig::default()).await.unwrap();
-    let other = Simulator::start(SimConfig::default()).await.unwrap();
-    // The host allows only `allowed`; the component is told to call `other`.
-    let config = HostConfig {
-        base_url: other.base_url(),
-        api_key: Some(other.config().api_key.clone()),
-        allowed_origin: Some(allowed.base_url()),
-        ..HostConfig::default()
-    };
-    let host = MatchKraft::new(matchkraft_artifacts::COMPONENT, config).unwrap();
-    let err = host
-        .submit("job", emails(&["john@gmail.com"]))
-        .await
-        .unwrap()
-        .unwrap_err();
-    assert!(matches!(err, Error::PermanentConfig(_)), "{err:?}");
-    assert!(other.requests().is_empty(), "the denied server must see nothing");
-    assert!(allowed.requests().is_empty());
+async fn requests_to_any_other_origin_are_denied_by_the_host() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let port = sim.addr().port();
+    let ip = format!("http://127.0.0.1:{port}/api/v2");
+    let name = format!("http://localhost:{port}/api/v2");
+    // (origin the host allows, base URL the component is given)
+    let hostile = [
+        (ip.clone(), format!("http://127.0.0.1:{}/api/v2", port + 1)), // another port
+        (ip.clone(), name.clone()),                                    // a name for the allowed IP
+        (name.clone(), ip.clone()),                                    // an IP literal for the allowed name
+        (ip.clone(), format!("https://127.0.0.1:{port}/api/v2")),      // another scheme
+        (format!("https://localhost:{port}"), name.clone()),           // an http downgrade
+        (ip.clone(), format!("http://user@127.0.0.1:{port}/api/v2")),  // user info
+        (ip.clone(), format!("http://127.0.0.2:{port}/api/v2")),       // another loopback host
+    ];
+    for (allowed, base_url) in hostile {
+        let config = HostConfig {
+            base_url: base_url.clone(),
+            api_key: Some(sim.config().api_key.clone()),
+            allowed_origin: Some(allowed.clone()),
+            ..HostConfig::default()
+        };
+        let host = MatchKraft::new(matchkraft_artifacts::COMPONENT, config).unwrap();
+        let submitted = host.submit("job", emails(&["john@gmail.com"])).await.unwrap();
+        assert!(
+            matches!(submitted, Err(Error::PermanentConfig(_))),
+            "{base_url} under {allowed}: {submitted:?}"
+        );
+        let status = host.status(JobType::EmailValidation, "any-job").await.unwrap();
+        assert!(
+            matches!(status, Err(Error::PermanentConfig(_))),
+            "{base_url}: {status:?}"
+        );
+    }
+    assert!(sim.requests().is_empty(), "a denied request must reach no server");
+}
+
+#[tokio::test]
+async fn the_key_can_live_in_the_host_or_in_the_component() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    for key_mode in [KeyMode::Host, KeyMode::Guest] {
+        let config = HostConfig {
+            key_mode,
+            ..HostConfig::new(sim.base_url()).with_api_key(sim.config().api_key.clone())
+        };
+        let host = MatchKraft::new(matchkraft_artifacts::COMPONENT, config).unwrap();
+        let job = host.submit("keys", emails(&["john@gmail.com"])).await.unwrap();
+        assert!(job.is_ok(), "{key_mode:?}: {job:?}");
+    }
+    assert!(sim.requests().iter().all(|r| r.authorized));
+    assert_eq!(sim.job_count(), 2);
 }
 
 #[tokio::test]
@@ -507,6 +539,49 @@ async fn a_long_retry_after_fails_fast_as_rate_limited() {
 }
 
 #[tokio::test]
+async fn a_retry_after_date_is_read_against_the_wall_clock() {
+    let h = Harness::start().await;
+    let in_two_minutes = std::time::SystemTime::now() + Duration::from_secs(120);
+    h.sim.inject(
+        Fault::Status {
+            status: 429,
+            retry_after: Some(http_date(in_two_minutes)),
+        },
+        1,
+    );
+    match h.host.status(JobType::DomainScan, "any-job").await.unwrap() {
+        Err(Error::RateLimited(Some(ms))) => assert!((115_000..=121_000).contains(&ms), "{ms} ms"),
+        other => panic!("expected rate-limited, got {other:?}"),
+    }
+}
+
+/// An IMF-fixdate, as servers write `Retry-After`.
+fn http_date(at: std::time::SystemTime) -> String {
+    let secs = at.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since the epoch (Howard Hinnant's civil_from_days).
+    let z = days + 719_468;
+    let (era, doe) = (z / 146_097, z % 146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][(days % 7) as usize];
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{weekday}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
+        months[month as usize - 1],
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+#[tokio::test]
 async fn malformed_answers_are_decode_errors() {
     let h = Harness::with_env(&[("MATCHKRAFT_MAX_RESPONSE_BYTES", "4096")]).await;
     let job = h
@@ -607,8 +682,22 @@ async fn the_key_never_appears_in_errors() {
     seen.push(format!("{:?}", host.status(JobType::DomainScan, "x").await));
     sim.inject(Fault::HtmlWith200, 1);
     seen.push(format!("{:?}", host.results(JobType::DomainScan, "x").await));
-    let bad_header = host_for(&sim.base_url(), Some(format!("{SENTINEL}\nX-Evil: 1")), &[]);
-    seen.push(format!("{:?}", bad_header.status(JobType::DomainScan, "x").await));
+    // A key that cannot be a header value: the host refuses it when it holds
+    // the key, the component refuses it when it does, neither quotes it.
+    let bad_key = format!("{SENTINEL}\nX-Evil: 1");
+    let refused = MatchKraft::new(
+        matchkraft_artifacts::COMPONENT,
+        HostConfig::new(sim.base_url()).with_api_key(bad_key.clone()),
+    );
+    seen.push(format!("{:?}", refused.unwrap_err()));
+    let guest_held = HostConfig {
+        key_mode: KeyMode::Guest,
+        ..HostConfig::new(sim.base_url()).with_api_key(bad_key)
+    };
+    let guest_held = MatchKraft::new(matchkraft_artifacts::COMPONENT, guest_held).unwrap();
+    let result = guest_held.status(JobType::DomainScan, "x").await.unwrap();
+    assert!(matches!(result, Err(Error::PermanentConfig(_))), "{result:?}");
+    seen.push(format!("{result:?}"));
     for text in seen {
         assert!(!text.contains(SENTINEL), "the key leaked: {text}");
     }

@@ -47,10 +47,12 @@ mod state;
 
 use std::fmt;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
+use http::HeaderValue;
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store, StoreLimitsBuilder, Trap};
 use wasmtime_wasi::WasiCtxBuilder;
@@ -58,7 +60,7 @@ use wasmtime_wasi_http::WasiHttpCtx;
 
 use bindings::{Client, ClientPre};
 use sandbox::{Origin, Sandbox};
-use state::State;
+use state::{Limits, State};
 
 pub use display::{ErrorMessage, UnknownJobType};
 
@@ -126,6 +128,23 @@ pub struct HostConfig {
     /// that tests can show what the component does when the host denies its
     /// requests (set it to any other origin and every request is denied).
     pub allowed_origin: Option<String>,
+    /// Who holds the API key: the host (the default) or the component.
+    pub key_mode: KeyMode,
+}
+
+/// Who holds the API key.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum KeyMode {
+    /// The host keeps the key and adds the `apikey` header itself, in its
+    /// `send_request` hook, to requests for the allowed origin only. The
+    /// component never sees the key, so nothing it does (a log line, an error
+    /// message, a request elsewhere) can leak it. This is how workflow engines
+    /// such as Obelisk handle secrets.
+    #[default]
+    Host,
+    /// The key is handed to the component as `MATCHKRAFT_API_KEY`, the way
+    /// hosts without a request hook (the wasmtime CLI, jco) run it.
+    Guest,
 }
 
 impl Default for HostConfig {
@@ -138,6 +157,7 @@ impl Default for HostConfig {
             memory_limit: DEFAULT_MEMORY_LIMIT,
             call_timeout: DEFAULT_CALL_TIMEOUT,
             allowed_origin: None,
+            key_mode: KeyMode::default(),
         }
     }
 }
@@ -166,7 +186,7 @@ impl HostConfig {
     /// The component's whole environment, or why it cannot be built.
     fn guest_env(&self) -> anyhow::Result<Vec<(String, String)>> {
         let mut env = Vec::with_capacity(self.extra_env.len() + 2);
-        if let Some(key) = &self.api_key {
+        if let (Some(key), KeyMode::Guest) = (&self.api_key, self.key_mode) {
             env.push(("MATCHKRAFT_API_KEY".to_string(), key.clone()));
         }
         env.push(("MATCHKRAFT_BASE_URL".to_string(), self.base_url.clone()));
@@ -192,6 +212,7 @@ impl fmt::Debug for HostConfig {
             .field("memory_limit", &self.memory_limit)
             .field("call_timeout", &self.call_timeout)
             .field("allowed_origin", &self.allowed_origin)
+            .field("key_mode", &self.key_mode)
             .finish()
     }
 }
@@ -206,6 +227,10 @@ pub struct MatchKraft {
     config: Arc<HostConfig>,
     env: Arc<[(String, String)]>,
     origin: Option<Origin>,
+    /// The `apikey` header the host adds in [`KeyMode::Host`].
+    api_key_header: Option<HeaderValue>,
+    /// The most linear memory any call's instance has held, in bytes.
+    peak_memory: Arc<AtomicUsize>,
 }
 
 impl fmt::Debug for MatchKraft {
@@ -249,6 +274,11 @@ impl MatchKraft {
             ),
         };
 
+        let api_key_header = match (&config.api_key, config.key_mode) {
+            (Some(key), KeyMode::Host) => Some(api_key_header(key)?),
+            _ => None,
+        };
+
         let mut linker = Linker::<State>::new(&engine);
         into_anyhow(wasmtime_wasi::p2::add_to_linker_async(&mut linker))?;
         into_anyhow(wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker))?;
@@ -262,7 +292,15 @@ impl MatchKraft {
             config: Arc::new(config),
             env: env.into(),
             origin,
+            api_key_header,
+            peak_memory: Arc::default(),
         })
+    }
+
+    /// The most linear memory any call of this host (or a clone of it) has
+    /// held, in bytes: what a large job costs the guest.
+    pub fn peak_memory_bytes(&self) -> usize {
+        self.peak_memory.load(Ordering::Relaxed)
     }
 
     /// The configuration this host was made with.
@@ -376,8 +414,11 @@ impl MatchKraft {
             wasi,
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
-            sandbox: Sandbox::new(self.origin.clone()),
-            limits,
+            sandbox: Sandbox::new(self.origin.clone(), self.api_key_header.clone()),
+            limits: Limits {
+                limits,
+                peak_memory: self.peak_memory.clone(),
+            },
         };
         let mut store = Store::new(self.pre.engine(), state);
         store.limiter(|state| &mut state.limits);
@@ -385,6 +426,16 @@ impl MatchKraft {
         store.epoch_deadline_trap();
         store
     }
+}
+
+/// The key as a header value, marked sensitive so that `Debug` hides it.
+/// The error never quotes the key.
+fn api_key_header(key: &str) -> anyhow::Result<HeaderValue> {
+    let mut value = HeaderValue::from_str(key).map_err(|_| {
+        anyhow::anyhow!("the API key is not a valid header value (one line of visible characters)")
+    })?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 /// The process's engine, made on first use along with the thread that
@@ -514,9 +565,18 @@ mod tests {
 
     #[test]
     fn guest_env_has_only_matchkraft_variables() {
-        let config = HostConfig::new("http://127.0.0.1:1/api/v2")
+        let mut config = HostConfig::new("http://127.0.0.1:1/api/v2")
             .with_api_key("k")
             .with_env("MATCHKRAFT_FIRST_BYTE_TIMEOUT_MS", "500");
+        // By default the host holds the key: the component never sees it.
+        let env = config.guest_env().unwrap();
+        assert!(
+            env.iter()
+                .all(|(name, value)| name != "MATCHKRAFT_API_KEY" && value != "k"),
+            "{env:?}"
+        );
+
+        config.key_mode = KeyMode::Guest;
         let env = config.guest_env().unwrap();
         assert_eq!(
             env,

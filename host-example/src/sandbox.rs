@@ -8,7 +8,11 @@
 use std::fmt;
 use std::pin::Pin;
 
-use http::Uri;
+use http::header::HeaderName;
+use http::{HeaderValue, Uri};
+
+/// The header the MatchKraft API reads its key from.
+const API_KEY_HEADER: HeaderName = HeaderName::from_static("apikey");
 use http_body_util::BodyExt;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks, default_send_request};
 
@@ -113,12 +117,29 @@ type SendFuture = Box<
 #[derive(Clone, Debug)]
 pub(crate) struct Sandbox {
     allowed: Option<Origin>,
+    /// The `apikey` header to add to allowed requests, when the host holds the key.
+    api_key: Option<HeaderValue>,
 }
 
 impl Sandbox {
     /// A sandbox allowing only `allowed`, or nothing at all.
-    pub(crate) fn new(allowed: Option<Origin>) -> Sandbox {
-        Sandbox { allowed }
+    pub(crate) fn new(allowed: Option<Origin>, api_key: Option<HeaderValue>) -> Sandbox {
+        Sandbox { allowed, api_key }
+    }
+
+    /// The whole policy for one request: refused unless it is for the allowed
+    /// origin, and only then given the key (when the host holds it).
+    pub(crate) fn admit(
+        &self,
+        mut request: http::Request<WasiBody>,
+    ) -> Result<http::Request<WasiBody>, HttpError> {
+        if !self.permits(request.uri()) {
+            return Err(HttpError::HttpRequestDenied);
+        }
+        if let Some(key) = &self.api_key {
+            request.headers_mut().insert(API_KEY_HEADER, key.clone());
+        }
+        Ok(request)
     }
 
     /// Whether a request to `uri` may leave the host.
@@ -134,9 +155,10 @@ impl WasiHttpHooks for Sandbox {
         options: Option<RequestOptions>,
         _fut: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
     ) -> SendFuture {
-        if !self.permits(request.uri()) {
-            return Box::new(async { Err(HttpError::HttpRequestDenied) });
-        }
+        let request = match self.admit(request) {
+            Ok(request) => request,
+            Err(denied) => return Box::new(async move { Err(denied) }),
+        };
         Box::new(async move {
             let (response, io) = default_send_request(request, options).await?;
             let io: Pin<Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>> = Box::pin(io);
@@ -266,7 +288,7 @@ mod tests {
 
     #[tokio::test]
     async fn denied_request_resolves_to_http_request_denied() {
-        let mut sandbox = Sandbox::new(Some(origin("http://127.0.0.1:9/api/v2")));
+        let mut sandbox = Sandbox::new(Some(origin("http://127.0.0.1:9/api/v2")), None);
         let future = sandbox.send_request(
             empty_request("http://10.0.0.1:9/api/v2/email-validation"),
             None,
@@ -281,7 +303,7 @@ mod tests {
 
     #[tokio::test]
     async fn no_origin_denies_everything() {
-        let mut sandbox = Sandbox::new(None);
+        let mut sandbox = Sandbox::new(None, None);
         assert!(!sandbox.permits(&"http://127.0.0.1:9/".parse().unwrap()));
         let future = sandbox.send_request(
             empty_request("http://127.0.0.1:9/"),
@@ -292,5 +314,42 @@ mod tests {
             Pin::from(future).await,
             Err(HttpError::HttpRequestDenied)
         ));
+    }
+
+    #[test]
+    fn the_host_adds_the_key_to_allowed_requests_only() {
+        let mut key = HeaderValue::from_static("host-held-key");
+        key.set_sensitive(true);
+        let sandbox = Sandbox::new(Some(origin("https://app.matchkraft.com/api/v2")), Some(key));
+
+        let admitted = sandbox
+            .admit(empty_request(
+                "https://app.matchkraft.com/api/v2/email-validation",
+            ))
+            .expect("the allowed origin is admitted");
+        assert_eq!(admitted.headers()["apikey"], "host-held-key");
+        assert!(
+            !format!("{:?}", admitted.headers()).contains("host-held-key"),
+            "Debug hides the key"
+        );
+
+        for elsewhere in [
+            "https://evil.example/api/v2",
+            "http://app.matchkraft.com/api/v2",
+            "https://app.matchkraft.com:8443/",
+        ] {
+            assert!(
+                matches!(
+                    sandbox.admit(empty_request(elsewhere)),
+                    Err(HttpError::HttpRequestDenied)
+                ),
+                "{elsewhere}"
+            );
+        }
+        let without_key = Sandbox::new(Some(origin("https://app.matchkraft.com/api/v2")), None);
+        let admitted = without_key
+            .admit(empty_request("https://app.matchkraft.com/x"))
+            .unwrap();
+        assert!(admitted.headers().get("apikey").is_none());
     }
 }
