@@ -3,7 +3,7 @@
 use crate::config::Config;
 use crate::retry::{self, Decision, Outcome};
 use crate::transport::{self, Failure, Response, Verb};
-use crate::{Error, Job, JobResults, JobType, Records, error, validate, wire};
+use crate::{Error, Job, JobResults, JobStatus, JobType, Records, error, validate, wire};
 use wasi::clocks::monotonic_clock;
 
 /// A configured client. Cheap to make: one per call.
@@ -80,6 +80,37 @@ impl Client {
         wire::parse_results(&response.body, job_type, job_id)
     }
 
+    /// Polls until the job is terminal or `timeout_ms` has passed (see the
+    /// WIT docs of `wait`). Transient errors are polled through: a blip of the
+    /// network should not end a wait that has minutes left.
+    pub fn wait(&self, job_type: JobType, job_id: &str, timeout_ms: u64) -> Result<JobResults, Error> {
+        validate::job_id(job_id)?;
+        let deadline = monotonic_clock::now().saturating_add(ms_to_ns(timeout_ms));
+        let mut interval_ms = self.config.polling.first_interval_ms;
+        let mut last_job = None;
+        loop {
+            let last_error = match self.results(job_type, job_id) {
+                Ok(results) if is_terminal(&results.job.status) => return Ok(results),
+                Ok(results) => {
+                    last_job = Some(results.job);
+                    None
+                }
+                Err(error) if is_permanent(&error) => return Err(error),
+                Err(error) => Some(error),
+            };
+            let remaining_ms = deadline.saturating_sub(monotonic_clock::now()) / 1_000_000;
+            if remaining_ms == 0 {
+                return Err(match (last_job, last_error) {
+                    (Some(job), _) => Error::WaitTimeout(job),
+                    (None, Some(error)) => error,
+                    (None, None) => Error::Timeout("the wait ended before the first answer".into()),
+                });
+            }
+            monotonic_clock::subscribe_duration(ms_to_ns(interval_ms.min(remaining_ms))).block();
+            interval_ms = self.config.polling.next(interval_ms);
+        }
+    }
+
     /// The results endpoint is the API's one read: it reports the status while
     /// the job runs and the results once it is done.
     fn get_results(&self, job_type: JobType, job_id: &str) -> Result<Response, Error> {
@@ -140,6 +171,23 @@ impl Client {
             }
         }
     }
+}
+
+fn is_terminal(status: &JobStatus) -> bool {
+    matches!(status, JobStatus::Completed | JobStatus::Failed)
+}
+
+/// Errors that repeating the request will not cure.
+fn is_permanent(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::PermanentInvalidInput(_)
+            | Error::PermanentUnauthorized(_)
+            | Error::PermanentNotFound(_)
+            | Error::PermanentRejected(_)
+            | Error::PermanentConfig(_)
+            | Error::ExecutionFailed
+    )
 }
 
 fn ms_to_ns(ms: u64) -> u64 {

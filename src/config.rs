@@ -22,6 +22,36 @@ pub struct Config {
     pub limits: Limits,
     /// When to retry.
     pub retry: Policy,
+    /// How `wait` polls.
+    pub polling: Polling,
+}
+
+/// The polling schedule of `wait`: a growing interval, capped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Polling {
+    /// The first interval (`MATCHKRAFT_POLL_INTERVAL_MS`).
+    pub first_interval_ms: u64,
+    /// The longest interval (`MATCHKRAFT_MAX_POLL_INTERVAL_MS`).
+    pub max_interval_ms: u64,
+}
+
+impl Default for Polling {
+    fn default() -> Self {
+        Polling {
+            first_interval_ms: 1_000,
+            max_interval_ms: 15_000,
+        }
+    }
+}
+
+impl Polling {
+    /// The interval after `interval`: half as long again, capped.
+    pub fn next(&self, interval_ms: u64) -> u64 {
+        interval_ms
+            .saturating_add(interval_ms / 2)
+            .min(self.max_interval_ms)
+            .max(1)
+    }
 }
 
 /// A base URL split into scheme, authority and path prefix.
@@ -71,6 +101,7 @@ impl fmt::Debug for Config {
             .field("base", &self.base)
             .field("limits", &self.limits)
             .field("retry", &self.retry)
+            .field("polling", &self.polling)
             .finish()
     }
 }
@@ -88,6 +119,7 @@ impl Config {
         let mut limits = Limits::default();
         let mut retry = Policy::default();
         let mut allow_http = false;
+        let mut polling = Polling::default();
         for (name, value) in vars {
             match name.as_str() {
                 "MATCHKRAFT_API_KEY" if !value.is_empty() => api_key = Some(value),
@@ -99,6 +131,8 @@ impl Config {
                 }
                 "MATCHKRAFT_MAX_RESPONSE_BYTES" => limits.max_response_bytes = number(&name, &value)?,
                 "MATCHKRAFT_CALL_TIMEOUT_MS" => limits.call_timeout_ms = number(&name, &value)?,
+                "MATCHKRAFT_POLL_INTERVAL_MS" => polling.first_interval_ms = number(&name, &value)?,
+                "MATCHKRAFT_MAX_POLL_INTERVAL_MS" => polling.max_interval_ms = number(&name, &value)?,
                 "MATCHKRAFT_MAX_ATTEMPTS" => {
                     retry.max_attempts = u32::try_from(number(&name, &value)?).unwrap_or(u32::MAX)
                 }
@@ -123,6 +157,7 @@ impl Config {
             base,
             limits,
             retry,
+            polling,
         })
     }
 }
@@ -299,5 +334,22 @@ mod tests {
         let shown = format!("{config:?}");
         assert!(!shown.contains("sentinel-secret-123"), "{shown}");
         assert!(shown.contains("<redacted>"));
+    }
+
+    #[test]
+    fn polling_grows_by_half_and_is_capped() {
+        let polling = Config::from_vars(vars(&[
+            ("MATCHKRAFT_POLL_INTERVAL_MS", "100"),
+            ("MATCHKRAFT_MAX_POLL_INTERVAL_MS", "300"),
+        ]))
+        .unwrap()
+        .polling;
+        let mut interval = polling.first_interval_ms;
+        let mut seen = vec![interval];
+        for _ in 0..4 {
+            interval = polling.next(interval);
+            seen.push(interval);
+        }
+        assert_eq!(seen, [100, 150, 225, 300, 300]);
     }
 }

@@ -104,6 +104,7 @@ impl fmt::Display for Describe<'_> {
             Error::Timeout(m) => write!(f, "timeout: {m}"),
             Error::Decode(e) => write!(f, "decode: expected {}: {}", e.expected, e.message),
             Error::SubmitOutcomeUnknown(m) => write!(f, "submit outcome unknown: {m}"),
+            Error::WaitTimeout(job) => write!(f, "gave up waiting for job {} ({:?})", job.id, job.status),
         }
     }
 }

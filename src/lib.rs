@@ -72,6 +72,10 @@ impl bindings::exports::matchkraft::client::api::Guest for Component {
     fn results(job_type: JobType, job_id: String) -> Result<JobResults, Error> {
         client::Client::from_env()?.results(job_type, &job_id)
     }
+
+    fn wait(job_type: JobType, job_id: String, timeout_ms: u64) -> Result<JobResults, Error> {
+        client::Client::from_env()?.wait(job_type, &job_id, timeout_ms)
+    }
 }
 
 impl bindings::exports::matchkraft::client::webhooks::Guest for Component {

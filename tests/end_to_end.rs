@@ -640,6 +640,113 @@ async fn a_stalled_body_ends_in_a_timeout_not_a_hang() {
 }
 
 #[tokio::test]
+async fn wait_returns_once_the_job_is_done_and_polls_no_more() {
+    let h = Harness::with_env(&[("MATCHKRAFT_POLL_INTERVAL_MS", "20")]).await;
+    let job = h
+        .host
+        .submit("wait", emails(&["john@gmail.com"]))
+        .await
+        .unwrap()
+        .unwrap();
+    let results = h
+        .host
+        .wait(JobType::EmailValidation, &job.id, Duration::from_secs(10))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(results.job.status, JobStatus::Completed);
+    assert!(matches!(results.records, ResultRecords::EmailValidation(ref l) if l.len() == 1));
+    let polls = h.requests_to("GET");
+    assert!(
+        (2..=40).contains(&polls),
+        "{polls} polls for a job of about 250 ms"
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        h.requests_to("GET"),
+        polls,
+        "nothing is polled after the job is terminal"
+    );
+}
+
+#[tokio::test]
+async fn wait_gives_up_at_its_deadline_with_the_job_to_resume() {
+    let sim = Simulator::start(SimConfig {
+        processing_for: Duration::from_secs(30),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let host = host_for(
+        &sim.base_url(),
+        Some(sim.config().api_key.clone()),
+        &[("MATCHKRAFT_POLL_INTERVAL_MS", "50")],
+    );
+    let job = host
+        .submit("slow", emails(&["john@gmail.com"]))
+        .await
+        .unwrap()
+        .unwrap();
+    let started = Instant::now();
+    let err = host
+        .wait(JobType::EmailValidation, &job.id, Duration::from_millis(400))
+        .await
+        .unwrap()
+        .unwrap_err();
+    let waited = started.elapsed();
+    match err {
+        Error::WaitTimeout(last) => {
+            assert_eq!(last.id, job.id);
+            assert!(
+                matches!(last.status, JobStatus::Pending | JobStatus::Processing),
+                "{:?}",
+                last.status
+            );
+        }
+        other => panic!("expected wait-timeout, got {other:?}"),
+    }
+    assert!(
+        waited >= Duration::from_millis(400) && waited < Duration::from_secs(3),
+        "{waited:?}"
+    );
+}
+
+#[tokio::test]
+async fn wait_polls_through_transient_errors_but_not_permanent_ones() {
+    let h = Harness::with_env(&[
+        ("MATCHKRAFT_POLL_INTERVAL_MS", "20"),
+        ("MATCHKRAFT_MAX_ATTEMPTS", "1"),
+    ])
+    .await;
+    let job = h
+        .host
+        .submit("blips", emails(&["john@gmail.com"]))
+        .await
+        .unwrap()
+        .unwrap();
+    h.sim.inject(
+        Fault::Status {
+            status: 503,
+            retry_after: None,
+        },
+        3,
+    );
+    let results = h
+        .host
+        .wait(JobType::EmailValidation, &job.id, Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert!(results.is_ok(), "{results:?}");
+    let err = h
+        .host
+        .wait(JobType::EmailValidation, "no-such-job", Duration::from_secs(10))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(matches!(err, Error::PermanentNotFound(_)), "{err:?}");
+}
+
+#[tokio::test]
 async fn webhooks_are_parsed_by_the_component() {
     let h = Harness::start().await;
     let event = h

@@ -229,6 +229,12 @@ impl fmt::Display for ErrorMessage<'_> {
                 "submit outcome unknown (the job may exist): {}",
                 one_line(message)
             ),
+            Error::WaitTimeout(job) => write!(
+                f,
+                "gave up waiting for job {} (last seen {})",
+                job.id,
+                job.status.as_str()
+            ),
         }
     }
 }

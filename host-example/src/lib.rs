@@ -346,6 +346,25 @@ impl MatchKraft {
         .await
     }
 
+    /// Polls until the job is terminal or `timeout` has passed (`api.wait`);
+    /// past it, the inner error is `Error::WaitTimeout` with the job as last
+    /// seen. The host's own `call_timeout` still bounds the call.
+    pub async fn wait(
+        &self,
+        job_type: JobType,
+        job_id: &str,
+        timeout: Duration,
+    ) -> anyhow::Result<Result<JobResults, Error>> {
+        let timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        self.call("wait", async |store, client| {
+            client
+                .matchkraft_client_api()
+                .call_wait(store, job_type, job_id, timeout_ms)
+                .await
+        })
+        .await
+    }
+
     /// Parses and validates a `job.completed` webhook body
     /// (`webhooks.parse-webhook`). Sends no request.
     pub async fn parse_webhook(&self, body: &[u8]) -> anyhow::Result<Result<WebhookEvent, Error>> {
