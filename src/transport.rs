@@ -79,15 +79,17 @@ impl Failure {
 
 /// Sends one request to `path` (relative to the base URL) and reads the whole
 /// response, giving up when `deadline` (a monotonic-clock instant in
-/// nanoseconds) passes.
+/// nanoseconds) passes. `headers` are sent besides the usual ones (the API's
+/// requests need none; the relay's delivery sends an `Idempotency-Key`).
 pub fn send(
     config: &Config,
     verb: Verb,
     path: &str,
+    headers: &[(&str, String)],
     body: Option<&[u8]>,
     deadline: u64,
 ) -> Result<Response, Failure> {
-    let request = build_request(config, verb, path, body).map_err(Failure::before_sending)?;
+    let request = build_request(config, verb, path, headers, body).map_err(Failure::before_sending)?;
     let outgoing_body = request
         .body()
         .map_err(|()| Failure::before_sending(internal("the request body was already taken")))?;
@@ -114,6 +116,7 @@ fn build_request(
     config: &Config,
     verb: Verb,
     path: &str,
+    extra_headers: &[(&str, String)],
     body: Option<&[u8]>,
 ) -> Result<OutgoingRequest, Error> {
     let mut headers: Vec<(String, Vec<u8>)> = vec![
@@ -123,6 +126,11 @@ fn build_request(
             concat!("matchkraft-component/", env!("CARGO_PKG_VERSION")).into(),
         ),
     ];
+    headers.extend(
+        extra_headers
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.as_bytes().to_vec())),
+    );
     if let Some(key) = &config.api_key {
         headers.push(("apikey".into(), key.as_bytes().to_vec()));
     }
@@ -187,7 +195,8 @@ fn write_body(outgoing: OutgoingBody, bytes: &[u8]) -> Result<(), Error> {
     OutgoingBody::finish(outgoing, None).map_err(|code| transport_code(&code))
 }
 
-fn write_all(stream: &OutputStream, mut bytes: &[u8]) -> Result<(), Error> {
+/// Writes all of `bytes`, as fast as the host takes them, then flushes.
+pub(crate) fn write_all(stream: &OutputStream, mut bytes: &[u8]) -> Result<(), Error> {
     while !bytes.is_empty() {
         let permitted = loop {
             match stream.check_write().map_err(stream_error)? {
@@ -381,7 +390,16 @@ fn stream_error(e: StreamError) -> Error {
         StreamError::Closed => Error::Transport("the connection closed early".into()),
         StreamError::LastOperationFailed(io) => match wasi::http::types::http_error_code(&io) {
             Some(code) => transport_code(&code),
-            None => Error::Transport(format!("the connection failed: {}", io.to_debug_string())),
+            None => {
+                // Some hosts report a between-bytes timeout on the body stream
+                // without an HTTP error code; its text is all there is to go on.
+                let detail = io.to_debug_string();
+                if detail.to_ascii_lowercase().contains("timeout") {
+                    Error::Timeout(format!("the connection went silent for too long ({detail})"))
+                } else {
+                    Error::Transport(format!("the connection failed: {detail}"))
+                }
+            }
         },
     }
 }
@@ -439,7 +457,13 @@ fn transport_code(code: &ErrorCode) -> Error {
             Error::Transport(format!("TLS failed: {code:?}"))
         }
         ErrorCode::HttpRequestDenied => Error::PermanentConfig("the host refused the request".into()),
-        other => Error::Transport(format!("{other:?}")),
+        ErrorCode::HttpProtocolError => Error::Transport(
+            "the answer broke the HTTP protocol (often a connection reset mid-answer)".into(),
+        ),
+        ErrorCode::DestinationUnavailable | ErrorCode::DestinationIpUnroutable => {
+            Error::Transport("the API's address cannot be reached".into())
+        }
+        other => Error::Transport(format!("the connection failed: {other:?}")),
     }
 }
 
