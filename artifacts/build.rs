@@ -22,27 +22,46 @@ fn main() {
         println!("cargo:rerun-if-changed={}", workspace.join(watched).display());
     }
 
-    // Packagers (and anyone iterating on the host alone) may hand in a component
-    // built elsewhere instead of building it here.
-    println!("cargo:rerun-if-env-changed=MATCHKRAFT_PREBUILT_COMPONENT");
-    if let Some(prebuilt) = env::var_os("MATCHKRAFT_PREBUILT_COMPONENT") {
-        let prebuilt = PathBuf::from(prebuilt);
-        assert!(
-            prebuilt.exists(),
-            "MATCHKRAFT_PREBUILT_COMPONENT: {} does not exist",
-            prebuilt.display()
-        );
-        println!("cargo:rustc-env=MATCHKRAFT_COMPONENT_PATH={}", prebuilt.display());
-        return;
+    // The client component, and the webhook relay: the same crate with the
+    // `relay` feature. Each gets its own target directory, because both
+    // builds write `matchkraft_component.wasm`.
+    let client = component(
+        &workspace,
+        &out_dir.join("target"),
+        &[],
+        "MATCHKRAFT_PREBUILT_COMPONENT",
+    );
+    println!("cargo:rustc-env=MATCHKRAFT_COMPONENT_PATH={}", client.display());
+    let relay = component(
+        &workspace,
+        &out_dir.join("target-relay"),
+        &["relay"],
+        "MATCHKRAFT_PREBUILT_RELAY_COMPONENT",
+    );
+    println!(
+        "cargo:rustc-env=MATCHKRAFT_RELAY_COMPONENT_PATH={}",
+        relay.display()
+    );
+}
+
+/// Builds the component with `features` into `target_dir` and returns the
+/// path of the `.wasm`, or returns the file named by the environment variable
+/// `prebuilt` when it is set: packagers (and anyone iterating on the host
+/// alone) may hand in a component built elsewhere.
+fn component(workspace: &Path, target_dir: &Path, features: &[&str], prebuilt: &str) -> PathBuf {
+    println!("cargo:rerun-if-env-changed={prebuilt}");
+    if let Some(path) = env::var_os(prebuilt) {
+        let path = PathBuf::from(path);
+        assert!(path.exists(), "{prebuilt}: {} does not exist", path.display());
+        return path;
     }
 
     ensure_target_installed();
 
-    let target_dir = out_dir.join("target");
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut build = Command::new(cargo);
     build
-        .current_dir(&workspace)
+        .current_dir(workspace)
         .args([
             "build",
             "--package",
@@ -53,7 +72,7 @@ fn main() {
             PROFILE,
         ])
         .arg("--target-dir")
-        .arg(&target_dir)
+        .arg(target_dir)
         // Flags meant for the host build (coverage, sanitizers, a linker) must not
         // leak into the wasm build.
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
@@ -61,15 +80,21 @@ fn main() {
         .env_remove("CARGO_BUILD_RUSTFLAGS")
         .env_remove("CARGO_TARGET_DIR")
         .env_remove("CARGO_BUILD_TARGET");
+    if !features.is_empty() {
+        build.arg("--features").arg(features.join(","));
+    }
     let status = build.status().expect("failed to run cargo for the component");
-    assert!(status.success(), "building the component for {TARGET} failed");
+    assert!(
+        status.success(),
+        "building the component for {TARGET} (features: {features:?}) failed"
+    );
 
     let wasm = target_dir
         .join(TARGET)
         .join(PROFILE)
         .join("matchkraft_component.wasm");
     assert!(wasm.exists(), "cargo did not produce {}", wasm.display());
-    println!("cargo:rustc-env=MATCHKRAFT_COMPONENT_PATH={}", wasm.display());
+    wasm
 }
 
 /// Installs the wasm target through rustup when the toolchain lacks it.

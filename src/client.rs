@@ -37,7 +37,7 @@ impl Client {
         let body = wire::submit_body(job_name, records);
         let path = format!("/{}", wire::endpoint(job_type));
 
-        let response = match self.execute(Verb::Post, &path, Some(&body)) {
+        let response = match self.execute(Verb::Post, Verb::Post, &path, &[], Some(&body)) {
             Ok(response) => response,
             Err(Failure {
                 error,
@@ -116,7 +116,9 @@ impl Client {
     fn get_results(&self, job_type: JobType, job_id: &str) -> Result<Response, Error> {
         validate::job_id(job_id)?;
         let path = wire::results_path(job_type, job_id);
-        let response = self.execute(Verb::Get, &path, None).map_err(|f| f.error)?;
+        let response = self
+            .execute(Verb::Get, Verb::Get, &path, &[], None)
+            .map_err(|f| f.error)?;
         match response.status {
             200..=299 => Ok(response),
             _ => Err(self.status_error(&response)),
@@ -134,9 +136,33 @@ impl Client {
         }
     }
 
+    /// Posts `body` to `path` with extra `headers`, retried like a read
+    /// (connection failures, timeouts, 408, 429, 5xx; see [`retry`]). Only for
+    /// a receiver that deduplicates repeats, for example by an
+    /// `Idempotency-Key` header, so that a repeat does no harm: a submit to
+    /// the API must go through [`Client::submit`] instead. Returns the last
+    /// attempt's response (whatever its status) or failure.
+    pub fn post_idempotent(
+        &self,
+        path: &str,
+        headers: &[(&str, String)],
+        body: &[u8],
+    ) -> Result<Response, Failure> {
+        self.execute(Verb::Post, Verb::Get, path, headers, Some(body))
+    }
+
     /// Sends a request, retrying as [`retry::decide`] allows, and returns the
-    /// last attempt's response (whatever its status) or failure.
-    fn execute(&self, verb: Verb, path: &str, body: Option<&[u8]>) -> Result<Response, Failure> {
+    /// last attempt's response (whatever its status) or failure. `retry_as`
+    /// picks the rows of the retry table that apply: the request's own verb,
+    /// or [`Verb::Get`] for a POST that is safe to repeat.
+    fn execute(
+        &self,
+        verb: Verb,
+        retry_as: Verb,
+        path: &str,
+        headers: &[(&str, String)],
+        body: Option<&[u8]>,
+    ) -> Result<Response, Failure> {
         let limits = &self.config.limits;
         let deadline = monotonic_clock::now().saturating_add(ms_to_ns(limits.call_timeout_ms));
         // One attempt may take its connect, first-byte and two between-bytes
@@ -150,7 +176,7 @@ impl Client {
             let attempt_deadline = monotonic_clock::now()
                 .saturating_add(ms_to_ns(attempt_budget))
                 .min(deadline);
-            let result = transport::send(&self.config, verb, path, body, attempt_deadline);
+            let result = transport::send(&self.config, verb, path, headers, body, attempt_deadline);
             let outcome = match &result {
                 Ok(response) => Outcome::Status(response.status, response.retry_after_ms),
                 Err(Failure {
@@ -162,7 +188,14 @@ impl Client {
                 },
             };
             let remaining_ms = deadline.saturating_sub(monotonic_clock::now()) / 1_000_000;
-            match retry::decide(&self.config.retry, verb, outcome, attempt, remaining_ms, jitter) {
+            match retry::decide(
+                &self.config.retry,
+                retry_as,
+                outcome,
+                attempt,
+                remaining_ms,
+                jitter,
+            ) {
                 Decision::Stop => return result,
                 Decision::RetryAfter(wait_ms) => {
                     monotonic_clock::subscribe_duration(ms_to_ns(wait_ms)).block();

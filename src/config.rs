@@ -145,13 +145,7 @@ impl Config {
         }
         let base = BaseUrl::parse(base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
         // The key travels in a header: over plain HTTP anyone on the path reads it.
-        if !base.https && !base.is_loopback() && !allow_http {
-            return Err(Error::PermanentConfig(format!(
-                "MATCHKRAFT_BASE_URL must use https:// for {} (plain http is allowed only for loopback \
-                 addresses, or with MATCHKRAFT_ALLOW_INSECURE_HTTP=1)",
-                base.authority
-            )));
-        }
+        require_https("MATCHKRAFT_BASE_URL", &base, allow_http)?;
         Ok(Config {
             api_key,
             base,
@@ -160,6 +154,54 @@ impl Config {
             polling,
         })
     }
+}
+
+/// The variable that names where the webhook relay delivers results.
+pub const RELAY_DOWNSTREAM_URL: &str = "MATCHKRAFT_RELAY_DOWNSTREAM_URL";
+
+/// The webhook relay's downstream URL (`MATCHKRAFT_RELAY_DOWNSTREAM_URL`),
+/// from `(name, value)` pairs.
+///
+/// It is checked like the base URL, for the same reasons: `https://` unless
+/// the host is a loopback address or `MATCHKRAFT_ALLOW_INSECURE_HTTP=1` is set
+/// (the results it receives are personal data), and no user name, query or
+/// fragment. Unlike the base URL it is an endpoint, not a prefix, so its path
+/// is kept exactly as written (`/` when it has none): to a receiver `/hooks/`
+/// and `/hooks` may be two different routes.
+pub fn relay_downstream(vars: impl IntoIterator<Item = (String, String)>) -> Result<BaseUrl, Error> {
+    let mut url = None;
+    let mut allow_http = false;
+    for (name, value) in vars {
+        match name.as_str() {
+            RELAY_DOWNSTREAM_URL if !value.is_empty() => url = Some(value),
+            "MATCHKRAFT_ALLOW_INSECURE_HTTP" => {
+                allow_http = value == "1" || value.eq_ignore_ascii_case("true")
+            }
+            _ => {}
+        }
+    }
+    let url = url.ok_or_else(|| Error::PermanentConfig(format!("{RELAY_DOWNSTREAM_URL} is not set")))?;
+    let (mut base, exact_path) = BaseUrl::parse_setting(RELAY_DOWNSTREAM_URL, &url)?;
+    require_https(RELAY_DOWNSTREAM_URL, &base, allow_http)?;
+    base.path = if exact_path.is_empty() {
+        "/".into()
+    } else {
+        exact_path
+    };
+    Ok(base)
+}
+
+/// Refuses plain `http://` to anything but a loopback address, unless the
+/// operator opted in with `MATCHKRAFT_ALLOW_INSECURE_HTTP=1`.
+fn require_https(name: &str, base: &BaseUrl, allow_http: bool) -> Result<(), Error> {
+    if base.https || base.is_loopback() || allow_http {
+        return Ok(());
+    }
+    Err(Error::PermanentConfig(format!(
+        "{name} must use https:// for {} (plain http is allowed only for loopback \
+         addresses, or with MATCHKRAFT_ALLOW_INSECURE_HTTP=1)",
+        base.authority
+    )))
 }
 
 fn number(name: &str, value: &str) -> Result<u64, Error> {
@@ -176,7 +218,13 @@ impl BaseUrl {
     /// names are refused: they have no meaning for a base URL, and a user name
     /// in a URL is a classic way to smuggle a different host past a reader.
     pub fn parse(url: &str) -> Result<BaseUrl, Error> {
-        let bad = |why: &str| Error::PermanentConfig(format!("MATCHKRAFT_BASE_URL {url:?} {why}"));
+        BaseUrl::parse_setting("MATCHKRAFT_BASE_URL", url).map(|(base, _)| base)
+    }
+
+    /// [`BaseUrl::parse`] for the variable `name` (errors name it), which
+    /// also returns the path exactly as written.
+    fn parse_setting(name: &str, url: &str) -> Result<(BaseUrl, String), Error> {
+        let bad = |why: &str| Error::PermanentConfig(format!("{name} {url:?} {why}"));
         let (https, rest) = if let Some(rest) = strip_prefix_ignore_case(url, "https://") {
             (true, rest)
         } else if let Some(rest) = strip_prefix_ignore_case(url, "http://") {
@@ -197,11 +245,12 @@ impl BaseUrl {
         if url.contains(['?', '#']) || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(bad("must not contain a query, a fragment or whitespace"));
         }
-        Ok(BaseUrl {
+        let base = BaseUrl {
             https,
             authority: authority.to_string(),
             path: path.trim_end_matches('/').to_string(),
-        })
+        };
+        Ok((base, path.to_string()))
     }
 }
 
@@ -326,6 +375,47 @@ mod tests {
             ]);
             assert!(Config::from_vars(allowed).is_ok(), "{url}");
         }
+    }
+
+    #[test]
+    fn the_relay_downstream_is_checked_like_the_base_url_and_kept_exact() {
+        let downstream = |pairs: &[(&str, &str)]| relay_downstream(vars(pairs));
+        let base = downstream(&[(RELAY_DOWNSTREAM_URL, "https://hooks.example.com/in/")]).unwrap();
+        assert_eq!(
+            base,
+            BaseUrl {
+                https: true,
+                authority: "hooks.example.com".into(),
+                path: "/in/".into()
+            }
+        );
+        let bare = downstream(&[(RELAY_DOWNSTREAM_URL, "http://127.0.0.1:9000")]).unwrap();
+        assert_eq!(
+            (bare.authority.as_str(), bare.path.as_str()),
+            ("127.0.0.1:9000", "/")
+        );
+
+        let missing = downstream(&[("MATCHKRAFT_BASE_URL", "https://x.com")]).unwrap_err();
+        assert!(matches!(missing, Error::PermanentConfig(ref m) if m.contains(RELAY_DOWNSTREAM_URL)));
+        for url in [
+            "http://hooks.example.com/in",
+            "https://user@x.com/",
+            "https://x.com/?t=1",
+            "x.com",
+        ] {
+            let err = downstream(&[(RELAY_DOWNSTREAM_URL, url)]).unwrap_err();
+            assert!(
+                matches!(err, Error::PermanentConfig(ref m) if m.contains(RELAY_DOWNSTREAM_URL)),
+                "{url}: {err:?}"
+            );
+        }
+        assert!(
+            downstream(&[
+                (RELAY_DOWNSTREAM_URL, "http://hooks.example.com/in"),
+                ("MATCHKRAFT_ALLOW_INSECURE_HTTP", "1")
+            ])
+            .is_ok()
+        );
     }
 
     #[test]

@@ -14,6 +14,8 @@
 //! - [`client`]: the operations, composed from the above.
 //! - [`webhook`]: the webhook payload parser.
 //! - [`error`]: constructors for the WIT `error` variant, the one error type.
+//! - `relay` (with `--features relay`): a `wasi:http/incoming-handler` that
+//!   turns the `job.completed` webhook into one that carries the results.
 //!
 //! The pure modules (`validate`, `wire`, `webhook`, `error`) are unit-tested
 //! natively; everything that needs `wasi:http` is tested end to end under
@@ -44,6 +46,8 @@ mod bindings {
 pub mod client;
 pub mod config;
 pub mod error;
+#[cfg(feature = "relay")]
+pub mod relay;
 pub mod retry;
 pub mod transport;
 pub mod validate;

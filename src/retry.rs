@@ -30,6 +30,10 @@
 //!
 //! A wait is `Retry-After` when the answer carried one, else a random time
 //! between 0 and `min(max_delay, base_delay × 2^(attempt-1))`.
+//!
+//! A POST that its receiver deduplicates (the webhook relay's delivery, which
+//! carries an `Idempotency-Key`) follows the GET rows: see
+//! `Client::post_idempotent`.
 
 use crate::transport::Verb;
 

@@ -14,7 +14,8 @@ use serde::Deserialize;
 pub const JOB_COMPLETED: &str = "job.completed";
 
 /// Largest webhook body accepted; the documented payload is about 150 bytes.
-const MAX_BODY_BYTES: usize = 64 * 1024;
+/// (Public so that a receiver can stop reading a body past it.)
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -176,7 +176,7 @@ fn spec(seed: u64, i: usize) -> Spec {
         1 => Records::EmailValidation(
             (0..count)
                 .map(|k| {
-                    let local = if (i + k) % 7 == 0 {
+                    let local = if (i + k).is_multiple_of(7) {
                         "info".to_owned()
                     } else {
                         format!("user{i}.{k}")
@@ -411,7 +411,7 @@ enum Outcome {
     Completed,
     /// The submit said `submit-outcome-unknown` (or the host failed during
     /// it): not resent, and the API has no way to look the job up by name.
-    OutcomeUnknown,
+    Unknown,
     /// The submit failed without a job, cleanly, until the deadline (or
     /// permanently): the API must not have the job.
     SubmitFailed(String),
@@ -481,7 +481,7 @@ async fn run_job(host: &MatchKraft, spec: &Spec, m: &mut Metrics) -> Outcome {
         {
             Some(Ok(job)) => break job,
             // A host failure mid-submit leaves the outcome just as open.
-            Some(Err(Error::SubmitOutcomeUnknown(_))) | None => return Outcome::OutcomeUnknown,
+            Some(Err(Error::SubmitOutcomeUnknown(_))) | None => return Outcome::Unknown,
             Some(Err(error)) if error.is_permanent() => {
                 return Outcome::SubmitFailed(error.message().to_string());
             }
@@ -652,7 +652,7 @@ async fn soak() {
                 completed_failed += usize::from(spec.fails);
                 job_times.push(*took);
             }
-            Outcome::OutcomeUnknown => {
+            Outcome::Unknown => {
                 unknown += 1;
                 unknown_landed += usize::from(jobs == 1);
             }
@@ -660,7 +660,7 @@ async fn soak() {
             Outcome::Lost { id, why } => lost.push(format!("{} ({id}): {why}", spec.name)),
             Outcome::Wrong { id, why } => wrong.push(format!("{} ({id}): {why}", spec.name)),
         }
-        if jobs > 1 || (jobs == 1 && !outcome.got_id() && !matches!(outcome, Outcome::OutcomeUnknown)) {
+        if jobs > 1 || (jobs == 1 && !outcome.got_id() && !matches!(outcome, Outcome::Unknown)) {
             unreported.push(format!(
                 "{}: {jobs} job(s) on the server, caller saw {outcome:?}",
                 spec.name

@@ -1,5 +1,6 @@
 //! The command line, as clap parses it.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -43,6 +44,12 @@ pub(crate) struct Global {
     /// Print JSON on stdout instead of text.
     #[arg(long, global = true)]
     pub(crate) json: bool,
+
+    /// The job ledger, an SQLite file that records every submitted job
+    /// [default: $XDG_DATA_HOME/matchkraft/ledger.sqlite3, or
+    /// ~/.local/share/matchkraft/ledger.sqlite3].
+    #[arg(long, env = "MATCHKRAFT_LEDGER", global = true, value_name = "PATH")]
+    pub(crate) ledger: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -55,6 +62,14 @@ pub(crate) enum Command {
     Status(JobArgs),
     /// Print the results of a job (its status while it is not finished).
     Results(JobArgs),
+    /// List the jobs in the ledger, newest first.
+    Jobs,
+    /// Wait for a job of the ledger (or every job without results yet),
+    /// fetch its results into the ledger and print them.
+    Resume(ResumeArgs),
+    /// Receive MatchKraft's job.completed webhooks and complete the ledger's
+    /// jobs (Ctrl-C stops).
+    Listen(ListenArgs),
 }
 
 /// The records of a new job, from arguments, a file, or both.
@@ -89,6 +104,31 @@ pub(crate) struct RunArgs {
     /// job keeps running and its results can be fetched later).
     #[arg(long, value_name = "SECS", default_value_t = 600)]
     pub(crate) timeout: u64,
+
+    /// Also receive the job's webhook on ADDR (for example 127.0.0.1:8787)
+    /// and complete the job on the webhook or on polling, whichever comes
+    /// first. Without it, `run` polls.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) webhook: Option<SocketAddr>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ResumeArgs {
+    /// The job to resume [default: every job in the ledger without results].
+    pub(crate) job_id: Option<String>,
+
+    /// Give up waiting after this many seconds (exit code 4; run `resume`
+    /// again later).
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    pub(crate) timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ListenArgs {
+    /// The address to receive webhooks on; put it (or a tunnel to it) in the
+    /// dashboard as the webhook URL.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8787")]
+    pub(crate) addr: SocketAddr,
 }
 
 #[derive(Debug, Args)]
@@ -161,6 +201,43 @@ mod tests {
         assert_eq!(run.timeout, 5);
         assert_eq!(run.records.job_type, JobTypeArg::EmailFinder);
         assert_eq!(run.records.records, ["Ada,Lovelace,https://example.com"]);
+    }
+
+    #[test]
+    fn parses_the_ledger_commands() {
+        let cli =
+            Cli::try_parse_from(["matchkraft", "resume", "job-1", "--ledger", "/tmp/l.sqlite3"]).unwrap();
+        assert_eq!(cli.global.ledger, Some(PathBuf::from("/tmp/l.sqlite3")));
+        let Command::Resume(resume) = cli.command else {
+            panic!("not resume")
+        };
+        assert_eq!(resume.job_id.as_deref(), Some("job-1"));
+
+        let cli = Cli::try_parse_from(["matchkraft", "listen"]).unwrap();
+        let Command::Listen(listen) = cli.command else {
+            panic!("not listen")
+        };
+        assert_eq!(listen.addr, "127.0.0.1:8787".parse().unwrap());
+
+        let cli = Cli::try_parse_from([
+            "matchkraft",
+            "run",
+            "domain-scan",
+            "https://example.com",
+            "--webhook",
+            "127.0.0.1:0",
+        ])
+        .unwrap();
+        let Command::Run(run) = cli.command else {
+            panic!("not run")
+        };
+        assert_eq!(run.webhook, Some("127.0.0.1:0".parse().unwrap()));
+        assert!(
+            Cli::try_parse_from(["matchkraft", "jobs", "--json"])
+                .unwrap()
+                .global
+                .json
+        );
     }
 
     #[test]

@@ -37,12 +37,20 @@
 //! Every call returns `anyhow::Result<Result<T, Error>>`: the outer error is a
 //! failure of the host or a trap in the component (including a passed
 //! deadline); the inner [`Error`] is the component's own typed error.
+//!
+//! [`serve_relay`] serves the webhook relay (the component built with the
+//! `relay` feature) over HTTP in the same sandbox, with one more origin, the
+//! downstream receiver, which never gets the key.
 
 #![warn(missing_docs)]
 
 mod bindings;
 mod display;
+pub mod json;
+pub mod ledger;
+pub mod listener;
 mod sandbox;
+mod serve;
 mod state;
 
 use std::fmt;
@@ -63,6 +71,9 @@ use sandbox::{Origin, Sandbox};
 use state::{Limits, State};
 
 pub use display::{ErrorMessage, UnknownJobType};
+pub use ledger::Ledger;
+pub use listener::{ListenerEvent, ListenerHandle, listen};
+pub use serve::{RelayServer, serve_relay};
 
 /// The component's data types, under the names the WIT contract gives them.
 ///

@@ -6,24 +6,27 @@
 //! the job; 130 interrupted.
 
 mod cli;
+mod complete;
 mod input;
 mod output;
 mod poll;
+mod resume;
 
 use std::io::Write as _;
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::Parser as _;
 use matchkraft_host::{
-    DEFAULT_BASE_URL, Error, HostConfig, Job, JobResults, JobStatus, JobType, MatchKraft, Records,
-    ResultRecords,
+    DEFAULT_BASE_URL, Error, HostConfig, Job, JobResults, JobStatus, JobType, Ledger, ListenerEvent,
+    ListenerHandle, MatchKraft, Records,
 };
-use matchkraft_simulator::{SimConfig, Simulator};
+use matchkraft_simulator::{SimConfig, Simulator, WebhookConfig};
 use tokio::time::Instant;
 
-use cli::{Cli, Command, Global, JobArgs, RecordArgs, RunArgs};
-use poll::Backoff;
+use cli::{Cli, Command, Global, JobArgs, ListenArgs, RecordArgs, RunArgs};
+use complete::Waiting;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -51,6 +54,9 @@ enum Failure {
     Timeout { job: Job, waited: Duration },
     /// Ctrl-C while `run` was waiting (exit 130).
     Interrupted(Job),
+    /// `resume` failed for several jobs, each reported already; the exit
+    /// code is the first one's.
+    Several { count: usize, exit_code: u8 },
 }
 
 impl Failure {
@@ -61,6 +67,7 @@ impl Failure {
             Failure::JobFailed(_) => 3,
             Failure::Timeout { .. } => 4,
             Failure::Interrupted(_) => 130,
+            Failure::Several { exit_code, .. } => *exit_code,
         }
     }
 
@@ -77,26 +84,28 @@ impl Failure {
                     waited.as_secs_f64(),
                     output::job_line(job)
                 ),
-                Some(format!(
-                    "the job keeps running; fetch its results later with \
-                     `matchkraft results {} {}`",
-                    job.job_type, job.id
-                )),
+                Some(resume_hint(job)),
             ),
             Failure::Interrupted(job) => (
                 format!("interrupted while waiting for {}", output::job_line(job)),
-                Some(format!(
-                    "the job keeps running; fetch its results later with \
-                     `matchkraft results {} {}`",
-                    job.job_type, job.id
-                )),
+                Some(resume_hint(job)),
             ),
+            Failure::Several { count, .. } => (format!("{count} jobs did not complete"), None),
         };
         eprintln!("error: {message}");
         if let Some(hint) = hint {
             eprintln!("hint: {hint}");
         }
     }
+}
+
+/// The way back to a job that is still running.
+fn resume_hint(job: &Job) -> String {
+    format!(
+        "the job keeps running and is in the ledger; `matchkraft resume {}` waits for it and \
+         fetches its results",
+        job.id
+    )
 }
 
 impl From<anyhow::Error> for Failure {
@@ -138,13 +147,15 @@ async fn execute(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Run(args) => {
             let records = read_records(&args.records)?;
+            let ledger = open_ledger(&cli.global)?;
             let session = Session::start(&cli.global).await?;
-            run(&session.host, &args, records, json).await
+            run(&session, &ledger, &args, records, json).await
         }
         Command::Submit(args) => {
             let records = read_records(&args.records)?;
+            let ledger = open_ledger(&cli.global)?;
             let session = Session::start(&cli.global).await?;
-            let job = submit(&session.host, &args.records, records).await?;
+            let job = submit(&session.host, &ledger, &args.records, records).await?;
             if json {
                 print(&output::to_text(&output::job_json(&job)));
             } else {
@@ -166,7 +177,66 @@ async fn execute(cli: Cli) -> Result<(), Failure> {
             let session = Session::start(&cli.global).await?;
             results(&session.host, &args, json).await
         }
+        Command::Jobs => {
+            let ledger = open_ledger(&cli.global)?;
+            let jobs = ledger.list()?;
+            if json {
+                print(&output::to_text(&output::jobs_json(&jobs)));
+            } else {
+                print(&output::jobs_table(&jobs));
+            }
+            Ok(())
+        }
+        Command::Resume(args) => {
+            let ledger = open_ledger(&cli.global)?;
+            // The host's own deadline must not cut the wait short.
+            let call_timeout = Duration::from_secs(args.timeout).saturating_add(Duration::from_secs(60));
+            let host = connect(&cli.global, "resume", call_timeout)?;
+            resume::resume(&host, &ledger, &args, json).await
+        }
+        Command::Listen(args) => {
+            let ledger = open_ledger(&cli.global)?;
+            let host = connect(&cli.global, "listen", matchkraft_host::DEFAULT_CALL_TIMEOUT)?;
+            listen(host, ledger, &args).await
+        }
     }
+}
+
+/// The ledger named by `--ledger` (or `MATCHKRAFT_LEDGER`), else the one in
+/// the user's data folder.
+fn open_ledger(global: &Global) -> Result<Ledger, Failure> {
+    let path = match &global.ledger {
+        Some(path) => path.clone(),
+        None => Ledger::default_path().ok_or_else(|| {
+            Failure::Usage("no home folder to keep the job ledger in: pass --ledger PATH".into())
+        })?,
+    };
+    Ok(Ledger::open(path)?)
+}
+
+/// A host for the API given by the flags or environment, for the commands
+/// that work on jobs already submitted and so must not fall back to the
+/// built-in simulator. They need the key.
+fn connect(global: &Global, command: &str, call_timeout: Duration) -> Result<MatchKraft, Failure> {
+    let Some(api_key) = global.api_key.clone().filter(|k| !k.trim().is_empty()) else {
+        return Err(Failure::Usage(format!(
+            "`matchkraft {command}` needs the API key: set MATCHKRAFT_API_KEY or pass --api-key"
+        )));
+    };
+    let config = HostConfig {
+        base_url: global
+            .base_url
+            .clone()
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_BASE_URL.to_string()),
+        api_key: Some(api_key),
+        call_timeout,
+        ..HostConfig::default()
+    };
+    Ok(match &global.component {
+        Some(path) => MatchKraft::from_file(path, config)?,
+        None => MatchKraft::new(matchkraft_artifacts::COMPONENT, config)?,
+    })
 }
 
 fn read_records(args: &RecordArgs) -> Result<Records, Failure> {
@@ -178,7 +248,7 @@ fn read_records(args: &RecordArgs) -> Result<Records, Failure> {
 /// (kept here so it serves for as long as the command runs).
 struct Session {
     host: MatchKraft,
-    _simulator: Option<Simulator>,
+    simulator: Option<Simulator>,
 }
 
 impl Session {
@@ -210,10 +280,7 @@ impl Session {
             Some(path) => MatchKraft::from_file(path, config)?,
             None => MatchKraft::new(matchkraft_artifacts::COMPONENT, config)?,
         };
-        Ok(Session {
-            host,
-            _simulator: simulator,
-        })
+        Ok(Session { host, simulator })
     }
 }
 
@@ -226,12 +293,32 @@ async fn start_simulator() -> Result<Simulator, Failure> {
     })
 }
 
-async fn submit(host: &MatchKraft, args: &RecordArgs, records: Records) -> Result<Job, Failure> {
+/// Submits the records and records the job in the ledger at once, before
+/// anything else can go wrong: from then on it can be resumed.
+async fn submit(
+    host: &MatchKraft,
+    ledger: &Ledger,
+    args: &RecordArgs,
+    records: Records,
+) -> Result<Job, Failure> {
     let name = match &args.name {
         Some(name) => name.clone(),
         None => default_job_name(args.job_type.into()),
     };
-    Ok(host.submit(&name, records).await??)
+    let record_count = records.len();
+    let job = host.submit(&name, records).await??;
+    if let Err(error) = ledger.record_submitted(&job, record_count, &host.config().base_url) {
+        // The job exists (and is paid for) even so: say its id.
+        eprintln!(
+            "warning: job {} ({}) is not in the ledger: {}; fetch its results with `matchkraft results {} {}`",
+            job.id,
+            job.job_type,
+            one_line(&format!("{error:#}")),
+            job.job_type,
+            job.id
+        );
+    }
+    Ok(job)
 }
 
 /// `matchkraft-cli-email-validation-1732650000`.
@@ -242,25 +329,54 @@ fn default_job_name(job_type: JobType) -> String {
     format!("matchkraft-cli-{job_type}-{now}")
 }
 
-async fn run(host: &MatchKraft, args: &RunArgs, records: Records, json: bool) -> Result<(), Failure> {
+/// How long `run` lets its webhook receiver finish fetches for other jobs.
+const RECEIVER_GRACE: Duration = Duration::from_secs(2);
+
+async fn run(
+    session: &Session,
+    ledger: &Ledger,
+    args: &RunArgs,
+    records: Records,
+    json: bool,
+) -> Result<(), Failure> {
+    let host = &session.host;
     let started = Instant::now();
     let deadline = started + Duration::from_secs(args.timeout);
-    let job = submit(host, &args.records, records).await?;
+    // The receiver listens before the job exists, so no webhook can be missed.
+    let receiver = match args.webhook {
+        Some(addr) => Some(start_receiver(session, ledger, addr).await?),
+        None => None,
+    };
+    let job = submit(host, ledger, &args.records, records).await?;
     eprintln!("submitted {}", output::job_line(&job));
 
+    let waiting = Waiting {
+        host,
+        ledger,
+        started,
+        deadline,
+        webhook: receiver.is_some(),
+    };
     // Once the job exists, Ctrl-C says how to get back to it.
     let results = tokio::select! {
-        finished = wait_and_fetch(host, job.clone(), started, deadline) => finished?,
+        finished = waiting.complete(job.clone()) => finished?,
         _ = tokio::signal::ctrl_c() => return Err(Failure::Interrupted(job)),
     };
+    if let Some(receiver) = receiver {
+        receiver.shutdown(RECEIVER_GRACE).await;
+    }
     if results.job.status == JobStatus::Failed {
         if json {
             print(&output::to_text(&output::results_json(&results)));
         }
         return Err(Failure::JobFailed(results.job));
     }
+    let via = match ledger.job(&job.id).ok().flatten().and_then(|j| j.completed_via) {
+        Some(source) => format!(" (completed via {})", source.as_str()),
+        None => String::new(),
+    };
     eprintln!(
-        "{} with {} result(s)",
+        "{} with {} result(s){via}",
         output::job_line(&results.job),
         results.records.len()
     );
@@ -268,62 +384,59 @@ async fn run(host: &MatchKraft, args: &RunArgs, records: Records, json: bool) ->
     Ok(())
 }
 
-/// Waits for `job` to finish, then reads its results (none for a failed job).
-async fn wait_and_fetch(
-    host: &MatchKraft,
-    job: Job,
-    started: Instant,
-    deadline: Instant,
-) -> Result<JobResults, Failure> {
-    let job = wait(host, job, started, deadline).await?;
-    if job.status == JobStatus::Failed {
-        return Ok(empty_results(job));
-    }
-    Ok(host.results(job.job_type, &job.id).await??)
-}
-
-/// Polls `job` until it is `completed` or `failed`, or `deadline` passes.
-/// Errors that may pass (rate limits, 5xx, timeouts) are retried.
-async fn wait(host: &MatchKraft, mut job: Job, started: Instant, deadline: Instant) -> Result<Job, Failure> {
-    let mut backoff = Backoff::new();
-    let timeout = |job: Job| Failure::Timeout {
-        job,
-        waited: started.elapsed(),
+/// Starts the webhook receiver of `run --webhook`; its warnings go to stderr,
+/// the rest is `run`'s business. The built-in simulator is pointed at it.
+async fn start_receiver(
+    session: &Session,
+    ledger: &Ledger,
+    addr: SocketAddr,
+) -> Result<ListenerHandle, Failure> {
+    let on_event = |event: ListenerEvent| {
+        if event.is_warning() {
+            eprintln!("warning: {event}");
+        }
     };
-    while !job.status.is_terminal() {
-        let now = Instant::now();
-        if now >= deadline {
-            return Err(timeout(job));
-        }
-        tokio::time::sleep(backoff.next_interval().min(deadline - now)).await;
-        if Instant::now() >= deadline {
-            return Err(timeout(job));
-        }
-        let Ok(answer) = tokio::time::timeout_at(deadline, host.status(job.job_type, &job.id)).await else {
-            return Err(timeout(job));
-        };
-        match answer? {
-            Ok(latest) => job = latest,
-            Err(error) if !error.is_permanent() => {
-                if let Error::RateLimited(Some(ms)) = error {
-                    backoff.at_least(Duration::from_millis(ms));
-                }
-                eprintln!("warning: {}; retrying", error.message());
-            }
-            Err(error) => return Err(Failure::Api(error)),
+    let receiver = matchkraft_host::listen(addr, session.host.clone(), ledger.clone(), on_event)
+        .await
+        .map_err(|e| Failure::Host(anyhow::anyhow!("cannot receive webhooks on {addr}: {e}")))?;
+    eprintln!("receiving webhooks at {}", receiver.url());
+    if let Some(simulator) = &session.simulator {
+        let url = format!("http://127.0.0.1:{}/", receiver.addr().port());
+        let webhook = WebhookConfig::new(url);
+        if webhook.validate().is_ok() && receiver.addr().ip().is_loopback() {
+            simulator.set_webhook(Some(webhook));
         }
     }
-    Ok(job)
+    Ok(receiver)
 }
 
-/// A job with no results, for printing a failed job in the results shape.
-fn empty_results(job: Job) -> JobResults {
-    let records = match job.job_type {
-        JobType::DomainScan => ResultRecords::DomainScan(Vec::new()),
-        JobType::EmailValidation => ResultRecords::EmailValidation(Vec::new()),
-        JobType::EmailFinder => ResultRecords::EmailFinder(Vec::new()),
+/// `matchkraft listen`: receives webhooks until Ctrl-C, printing one line
+/// per event (problems on stderr).
+async fn listen(host: MatchKraft, ledger: Ledger, args: &ListenArgs) -> Result<(), Failure> {
+    let pending = ledger.pending()?.len();
+    let path = ledger.path().display().to_string();
+    let on_event = |event: ListenerEvent| {
+        if event.is_warning() {
+            eprintln!("warning: {event}");
+        } else {
+            print(&format!("{event}\n"));
+        }
     };
-    JobResults { job, records }
+    let receiver = matchkraft_host::listen(args.addr, host, ledger, on_event)
+        .await
+        .map_err(|e| Failure::Host(anyhow::anyhow!("cannot listen on {}: {e}", args.addr)))?;
+    eprintln!(
+        "listening for MatchKraft webhooks at {} (ledger {path}, {pending} job(s) waiting for results); \
+         Ctrl-C stops",
+        receiver.url()
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    eprintln!("stopping: finishing the fetches under way");
+    let abandoned = receiver.shutdown(Duration::from_secs(10)).await;
+    if abandoned > 0 {
+        eprintln!("{abandoned} fetch(es) were cut short; `matchkraft resume` completes those jobs");
+    }
+    Ok(())
 }
 
 async fn results(host: &MatchKraft, args: &JobArgs, json: bool) -> Result<(), Failure> {

@@ -1,11 +1,13 @@
 //! What the command prints: aligned tables and JSON documents.
 //!
-//! JSON uses the API's camelCase names; each result carries its record's raw
-//! JSON under `"raw"`, parsed back into a value so that nothing the API sent is
-//! lost.
+//! The JSON shapes live in the library (`matchkraft_host::json`), because the
+//! job ledger stores results in the same shape.
 
-use matchkraft_host::{Job, JobResults, ResultRecords};
+use matchkraft_host::ledger::LedgerJob;
+use matchkraft_host::{Job, JobStatus, ResultRecords};
 use serde_json::{Value, json};
+
+pub(crate) use matchkraft_host::json::{job_to_json as job_json, results_to_json as results_json};
 
 /// `job 0b6e… (email-validation, "my job"): processing, 40%`.
 pub(crate) fn job_line(job: &Job) -> String {
@@ -18,81 +20,6 @@ pub(crate) fn job_line(job: &Job) -> String {
         line.push_str(&format!(", {}%", number(progress)));
     }
     line
-}
-
-/// A job as JSON: `{"jobId", "jobName", "jobType", "status", "progress"}`.
-pub(crate) fn job_json(job: &Job) -> Value {
-    json!({
-        "jobId": job.id,
-        "jobName": job.name,
-        "jobType": job.job_type.as_str(),
-        "status": job.status.as_str(),
-        "progress": job.progress,
-    })
-}
-
-/// A job and its results as one JSON object:
-/// `{"jobId", "jobName", "jobType", "status", "results": [...]}`.
-pub(crate) fn results_json(results: &JobResults) -> Value {
-    let job = &results.job;
-    json!({
-        "jobId": job.id,
-        "jobName": job.name,
-        "jobType": job.job_type.as_str(),
-        "status": job.status.as_str(),
-        "results": result_values(&results.records),
-    })
-}
-
-fn result_values(records: &ResultRecords) -> Vec<Value> {
-    match records {
-        ResultRecords::EmailValidation(list) => list
-            .iter()
-            .map(|r| {
-                json!({
-                    "email": r.email,
-                    "status": r.status.as_ref().map(|s| s.as_str()),
-                    "verified": r.verified,
-                    "reason": r.reason,
-                    "raw": raw(&r.raw),
-                })
-            })
-            .collect(),
-        ResultRecords::EmailFinder(list) => list
-            .iter()
-            .map(|r| {
-                json!({
-                    "firstName": r.first_name,
-                    "lastName": r.last_name,
-                    "website": r.website,
-                    "email": r.email,
-                    "confidence": r.confidence,
-                    "raw": raw(&r.raw),
-                })
-            })
-            .collect(),
-        ResultRecords::DomainScan(list) => list
-            .iter()
-            .map(|r| {
-                let emails: Vec<Value> = r
-                    .emails
-                    .iter()
-                    .map(|e| json!({"email": e.email, "kind": e.kind, "verified": e.verified}))
-                    .collect();
-                json!({
-                    "website": r.website,
-                    "domain": r.domain,
-                    "emails": emails,
-                    "raw": raw(&r.raw),
-                })
-            })
-            .collect(),
-    }
-}
-
-/// A record's raw JSON as a value; text that is not JSON stays a string.
-fn raw(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
 }
 
 /// The results as an aligned table with one header line, or `(no results)`.
@@ -147,6 +74,77 @@ pub(crate) fn table(records: &ResultRecords) -> String {
         return "(no results)\n".to_string();
     }
     render(headers, &rows)
+}
+
+/// The ledger's jobs as a table, in the order given, or a note that there
+/// are none.
+pub(crate) fn jobs_table(jobs: &[LedgerJob]) -> String {
+    if jobs.is_empty() {
+        return "(no jobs in the ledger)\n".to_string();
+    }
+    let rows: Vec<Vec<String>> = jobs
+        .iter()
+        .map(|job| {
+            vec![
+                job.id.clone(),
+                job.job_type.to_string(),
+                text(job.name.as_deref()),
+                job.record_count.to_string(),
+                job.submitted_at.clone(),
+                job.status.to_string(),
+                results_cell(job),
+            ]
+        })
+        .collect();
+    render(
+        &[
+            "JOB ID",
+            "TYPE",
+            "NAME",
+            "RECORDS",
+            "SUBMITTED",
+            "STATUS",
+            "RESULTS",
+        ],
+        &rows,
+    )
+}
+
+/// `12 (webhook)`, `pending`, `not fetched`, or `-` for a failed job.
+fn results_cell(job: &LedgerJob) -> String {
+    match (job.result_count, &job.fetch_error) {
+        (Some(count), _) => match job.completed_via {
+            Some(source) => format!("{count} ({})", source.as_str()),
+            None => count.to_string(),
+        },
+        _ if job.status == JobStatus::Failed => "-".to_string(),
+        (None, Some(_)) => "not fetched".to_string(),
+        (None, None) => "pending".to_string(),
+    }
+}
+
+/// The ledger's jobs as a JSON array; results themselves are left out
+/// (`matchkraft resume JOB-ID --json` prints them).
+pub(crate) fn jobs_json(jobs: &[LedgerJob]) -> Value {
+    Value::Array(
+        jobs.iter()
+            .map(|job| {
+                json!({
+                    "jobId": job.id,
+                    "jobName": job.name,
+                    "jobType": job.job_type.as_str(),
+                    "records": job.record_count,
+                    "submittedAt": job.submitted_at,
+                    "status": job.status.as_str(),
+                    "baseUrl": job.base_url,
+                    "resultCount": job.result_count,
+                    "resultsStoredAt": job.results_at,
+                    "completedVia": job.completed_via.map(|s| s.as_str()),
+                    "fetchError": job.fetch_error,
+                })
+            })
+            .collect(),
+    )
 }
 
 /// Left-aligned columns two spaces apart, without trailing spaces.
@@ -322,95 +320,6 @@ mod tests {
     #[test]
     fn empty_results() {
         assert_eq!(table(&ResultRecords::EmailFinder(vec![])), "(no results)\n");
-    }
-
-    #[test]
-    fn results_json_shape() {
-        let results = JobResults {
-            job: job(JobType::EmailValidation, JobStatus::Completed),
-            records: validation(),
-        };
-        let value = results_json(&results);
-        assert_eq!(
-            value,
-            json!({
-                "jobId": "job-1",
-                "jobName": "my job",
-                "jobType": "email-validation",
-                "status": "completed",
-                "results": [
-                    {
-                        "email": "ada@example.com",
-                        "status": "valid",
-                        "verified": true,
-                        "reason": null,
-                        "raw": {"email": "ada@example.com", "status": "VALID", "score": 99},
-                    },
-                    {
-                        "email": "x@catchall.example",
-                        "status": "catch-all",
-                        "verified": false,
-                        "reason": "accepts\nall",
-                        "raw": "not json",
-                    },
-                ],
-            })
-        );
-        // Keys come out in the documented order, on one document.
-        let text = to_text(&value);
-        let order: Vec<usize> = [
-            "\"jobId\"",
-            "\"jobName\"",
-            "\"jobType\"",
-            "\"status\"",
-            "\"results\"",
-        ]
-        .iter()
-        .map(|k| text.find(k).unwrap())
-        .collect();
-        assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
-    }
-
-    #[test]
-    fn finder_and_scan_json_fields_are_camel_case() {
-        let finder = result_values(&ResultRecords::EmailFinder(vec![EmailFinderResult {
-            first_name: Some("Ada".into()),
-            last_name: Some("Lovelace".into()),
-            website: Some("https://example.com".into()),
-            email: None,
-            confidence: Some(87.5),
-            raw: r#"{"firstName":"Ada"}"#.into(),
-        }]));
-        assert_eq!(
-            finder[0],
-            json!({
-                "firstName": "Ada",
-                "lastName": "Lovelace",
-                "website": "https://example.com",
-                "email": null,
-                "confidence": 87.5,
-                "raw": {"firstName": "Ada"},
-            })
-        );
-        let scan = result_values(&ResultRecords::DomainScan(vec![DomainScanResult {
-            website: None,
-            domain: Some("example.com".into()),
-            emails: vec![FoundEmail {
-                email: "info@example.com".into(),
-                kind: Some("generic".into()),
-                verified: Some(false),
-            }],
-            raw: "{}".into(),
-        }]));
-        assert_eq!(
-            scan[0],
-            json!({
-                "website": null,
-                "domain": "example.com",
-                "emails": [{"email": "info@example.com", "kind": "generic", "verified": false}],
-                "raw": {},
-            })
-        );
     }
 
     #[test]

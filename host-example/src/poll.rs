@@ -14,6 +14,10 @@ pub(crate) struct Backoff {
 const FIRST: Duration = Duration::from_millis(200);
 /// The longest interval.
 const CAP: Duration = Duration::from_secs(5);
+/// The first interval when a webhook is expected.
+const FALLBACK_FIRST: Duration = Duration::from_secs(2);
+/// The longest interval when a webhook is expected.
+const FALLBACK_CAP: Duration = Duration::from_secs(15);
 
 impl Backoff {
     /// 200 ms, 300 ms, 450 ms, … up to 5 s.
@@ -21,6 +25,15 @@ impl Backoff {
         Backoff {
             next: FIRST,
             cap: CAP,
+        }
+    }
+
+    /// For polling that only backs up a webhook: 2 s, 3 s, 4.5 s, … up to
+    /// 15 s, so that a webhook that arrives on time saves every poll.
+    pub(crate) fn fallback() -> Backoff {
+        Backoff {
+            next: FALLBACK_FIRST,
+            cap: FALLBACK_CAP,
         }
     }
 
@@ -50,6 +63,13 @@ mod tests {
             millis,
             [200, 300, 450, 675, 1012, 1518, 2278, 3417, 5000, 5000, 5000, 5000]
         );
+    }
+
+    #[test]
+    fn the_webhook_fallback_polls_less() {
+        let mut backoff = Backoff::fallback();
+        let secs: Vec<f64> = (0..6).map(|_| backoff.next_interval().as_secs_f64()).collect();
+        assert_eq!(secs, [2.0, 3.0, 4.5, 6.75, 10.125, 15.0]);
     }
 
     #[test]

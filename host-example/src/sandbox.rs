@@ -114,21 +114,39 @@ type SendFuture = Box<
 ///
 /// `allowed: None` (a base URL that does not parse) denies everything; the
 /// component then reports its own configuration error.
+///
+/// A second origin may be allowed without the key ([`Sandbox::allow_without_key`]):
+/// the webhook relay's downstream receiver, which must never see it.
 #[derive(Clone, Debug)]
 pub(crate) struct Sandbox {
     allowed: Option<Origin>,
     /// The `apikey` header to add to allowed requests, when the host holds the key.
     api_key: Option<HeaderValue>,
+    /// An origin allowed as well, never with an `apikey` header.
+    keyless: Option<Origin>,
 }
 
 impl Sandbox {
     /// A sandbox allowing only `allowed`, or nothing at all.
     pub(crate) fn new(allowed: Option<Origin>, api_key: Option<HeaderValue>) -> Sandbox {
-        Sandbox { allowed, api_key }
+        Sandbox {
+            allowed,
+            api_key,
+            keyless: None,
+        }
     }
 
-    /// The whole policy for one request: refused unless it is for the allowed
-    /// origin, and only then given the key (when the host holds it).
+    /// Also allows requests to `origin`, never with an `apikey` header. The
+    /// caller makes sure it is not the allowed origin itself, whose requests
+    /// get the key.
+    pub(crate) fn allow_without_key(&mut self, origin: Origin) {
+        self.keyless = Some(origin);
+    }
+
+    /// The whole policy for one request: refused unless it is for an allowed
+    /// origin; given the key (when the host holds it) only for the API's
+    /// origin; stripped of any `apikey` header for the key-less origin, in
+    /// case a component that holds the key itself would send it there.
     pub(crate) fn admit(
         &self,
         mut request: http::Request<WasiBody>,
@@ -136,15 +154,21 @@ impl Sandbox {
         if !self.permits(request.uri()) {
             return Err(HttpError::HttpRequestDenied);
         }
-        if let Some(key) = &self.api_key {
-            request.headers_mut().insert(API_KEY_HEADER, key.clone());
+        if self.allowed.as_ref().is_some_and(|api| api.allows(request.uri())) {
+            if let Some(key) = &self.api_key {
+                request.headers_mut().insert(API_KEY_HEADER, key.clone());
+            }
+        } else {
+            request.headers_mut().remove(API_KEY_HEADER);
         }
         Ok(request)
     }
 
     /// Whether a request to `uri` may leave the host.
     pub(crate) fn permits(&self, uri: &Uri) -> bool {
-        self.allowed.as_ref().is_some_and(|origin| origin.allows(uri))
+        [&self.allowed, &self.keyless]
+            .into_iter()
+            .any(|origin| origin.as_ref().is_some_and(|o| o.allows(uri)))
     }
 }
 
@@ -351,5 +375,38 @@ mod tests {
             .admit(empty_request("https://app.matchkraft.com/x"))
             .unwrap();
         assert!(admitted.headers().get("apikey").is_none());
+    }
+
+    #[test]
+    fn the_key_less_origin_is_allowed_and_never_gets_the_key() {
+        let mut sandbox = Sandbox::new(
+            Some(origin("https://app.matchkraft.com/api/v2")),
+            Some(HeaderValue::from_static("host-held-key")),
+        );
+        sandbox.allow_without_key(origin("http://127.0.0.1:9000/hooks"));
+
+        let mut request = empty_request("http://127.0.0.1:9000/hooks");
+        // A component that holds the key itself might set the header.
+        request
+            .headers_mut()
+            .insert("apikey", HeaderValue::from_static("guest-held-key"));
+        let admitted = sandbox.admit(request).expect("the key-less origin is admitted");
+        assert!(admitted.headers().get("apikey").is_none());
+
+        let admitted = sandbox
+            .admit(empty_request("https://app.matchkraft.com/api/v2/x"))
+            .expect("the API is still admitted");
+        assert_eq!(admitted.headers()["apikey"], "host-held-key");
+
+        for elsewhere in ["http://127.0.0.1:9001/hooks", "https://127.0.0.1:9000/hooks"] {
+            assert!(
+                matches!(
+                    sandbox.admit(empty_request(elsewhere)),
+                    Err(HttpError::HttpRequestDenied)
+                ),
+                "{elsewhere}"
+            );
+        }
+        assert!(sandbox.permits(&"http://127.0.0.1:9000/other".parse().unwrap()));
     }
 }

@@ -7,12 +7,15 @@ use serde_json::Value;
 use std::process::{Command, Output};
 
 /// `matchkraft ARGS` with a clean environment: no key or base URL inherited
-/// from whoever runs the tests.
+/// from whoever runs the tests, and a job ledger of the tests' own rather than
+/// the user's.
 fn matchkraft(args: &[&str]) -> Output {
+    let ledger = std::env::temp_dir().join(format!("matchkraft-cli-test-{}.sqlite3", std::process::id()));
     Command::new(env!("CARGO_BIN_EXE_matchkraft"))
         .args(args)
         .env_remove("MATCHKRAFT_API_KEY")
         .env_remove("MATCHKRAFT_BASE_URL")
+        .env("MATCHKRAFT_LEDGER", ledger)
         .env("NO_COLOR", "1")
         .output()
         .expect("the matchkraft binary runs")

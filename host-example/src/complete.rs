@@ -1,0 +1,159 @@
+//! How `run` gets from a submitted job to its results, by polling, or by a
+//! webhook with polling as the fallback.
+//!
+//! Whoever sees the job finish first claims its completion in the ledger
+//! ([`Ledger::mark_effect`]) and stores the results there; everyone else
+//! reads them from the ledger. So a job's results are fetched once even when
+//! the webhook receiver (in this process, or a `matchkraft listen` elsewhere)
+//! and the polling race. The one exception is inherent to the API, whose only
+//! read is the results endpoint: a poll already under way when the webhook
+//! lands reads the results too.
+
+use std::time::Duration;
+
+use matchkraft_host::ledger::{Effect, EffectSource};
+use matchkraft_host::{Error, Job, JobResults, JobStatus, JobType, Ledger, MatchKraft, ResultRecords};
+use tokio::time::Instant;
+
+use crate::Failure;
+use crate::poll::Backoff;
+
+/// How often a waiter looks in the ledger for results someone else stores.
+const LEDGER_POLL: Duration = Duration::from_millis(50);
+
+/// One job's wait: where to ask, where to record, and until when.
+pub(crate) struct Waiting<'a> {
+    pub(crate) host: &'a MatchKraft,
+    pub(crate) ledger: &'a Ledger,
+    pub(crate) started: Instant,
+    pub(crate) deadline: Instant,
+    /// Whether a webhook receiver runs for this job, so polling only backs
+    /// it up.
+    pub(crate) webhook: bool,
+}
+
+impl Waiting<'_> {
+    /// Waits for `job` to finish and returns its results (none for a failed
+    /// job), stored in the ledger.
+    pub(crate) async fn complete(&self, job: Job) -> Result<JobResults, Failure> {
+        if !self.webhook {
+            return self.poll_and_fetch(job, Backoff::new()).await;
+        }
+        tokio::select! {
+            stored = self.stored_results(&job) => stored,
+            polled = self.poll_and_fetch(job.clone(), Backoff::fallback()) => polled,
+        }
+    }
+
+    /// Polls until the job is finished, claims its completion and stores the
+    /// results the last poll brought; if another claimed it first, waits for
+    /// the results it stores.
+    async fn poll_and_fetch(&self, job: Job, backoff: Backoff) -> Result<JobResults, Failure> {
+        let Some(results) = self.poll(job.clone(), backoff).await? else {
+            return self.stored_results(&job).await;
+        };
+        let job = &results.job;
+        match self.ledger.mark_effect(&job.id, &job.status, EffectSource::Poll) {
+            Ok(Effect::Duplicate(_)) => return self.stored_results(job).await,
+            // `UnknownJob`: the submit could not be recorded (it was said
+            // then); nothing to claim, so just finish.
+            Ok(Effect::New(_) | Effect::UnknownJob) => {}
+            Err(error) => eprintln!(
+                "warning: the ledger failed: {}",
+                crate::one_line(&format!("{error:#}"))
+            ),
+        }
+        if job.status == JobStatus::Completed
+            && let Err(error) = self.ledger.store_results(&results)
+        {
+            eprintln!(
+                "warning: the results are not in the ledger: {}",
+                crate::one_line(&format!("{error:#}"))
+            );
+        }
+        Ok(results)
+    }
+
+    /// Polls the job's results until it is `completed` or `failed` (and then
+    /// returns them), or until the deadline. Errors that may pass (rate
+    /// limits, 5xx, timeouts) are retried. Returns `None` as soon as the
+    /// ledger shows someone else claimed the job's completion: they fetch.
+    async fn poll(&self, mut job: Job, mut backoff: Backoff) -> Result<Option<JobResults>, Failure> {
+        loop {
+            let now = Instant::now();
+            if now >= self.deadline {
+                return Err(self.timeout(job));
+            }
+            tokio::time::sleep(backoff.next_interval().min(self.deadline - now)).await;
+            if Instant::now() >= self.deadline {
+                return Err(self.timeout(job));
+            }
+            if self.ledger.has_terminal_effect(&job.id)? {
+                return Ok(None);
+            }
+            let answer = tokio::time::timeout_at(self.deadline, self.host.results(job.job_type, &job.id));
+            let Ok(answer) = answer.await else {
+                return Err(self.timeout(job));
+            };
+            match answer? {
+                Ok(results) if results.job.status.is_terminal() => return Ok(Some(results)),
+                Ok(results) => {
+                    job = results.job;
+                    // Only for `matchkraft jobs` to show: not worth failing for.
+                    let _ = self.ledger.set_status(&job.id, &job.status);
+                }
+                Err(error) if !error.is_permanent() => {
+                    if let Error::RateLimited(Some(ms)) = error {
+                        backoff.at_least(Duration::from_millis(ms));
+                    }
+                    eprintln!("warning: {}; retrying", error.message());
+                }
+                Err(error) => return Err(Failure::Api(error)),
+            }
+        }
+    }
+
+    /// Waits until the ledger has the job's results (or its failure, or the
+    /// reason its results could not be fetched), as stored by whoever
+    /// claimed its completion.
+    async fn stored_results(&self, job: &Job) -> Result<JobResults, Failure> {
+        loop {
+            if let Some(results) = self.ledger.results(&job.id)? {
+                return Ok(results);
+            }
+            if let Some(recorded) = self.ledger.job(&job.id)? {
+                if recorded.status == JobStatus::Failed && recorded.completed_via.is_some() {
+                    return Ok(empty_results(recorded.to_job()));
+                }
+                if let Some(reason) = recorded.fetch_error {
+                    return Err(Failure::Host(anyhow::anyhow!(
+                        "the job finished but its results could not be fetched: {reason}; \
+                         `matchkraft resume {}` tries again",
+                        job.id
+                    )));
+                }
+            }
+            if Instant::now() >= self.deadline {
+                return Err(self.timeout(job.clone()));
+            }
+            tokio::time::sleep(LEDGER_POLL).await;
+        }
+    }
+
+    fn timeout(&self, job: Job) -> Failure {
+        Failure::Timeout {
+            job,
+            waited: self.started.elapsed(),
+        }
+    }
+}
+
+/// A job with no results, for printing a failed job in the results shape.
+pub(crate) fn empty_results(job: Job) -> JobResults {
+    let records = match job.job_type {
+        JobType::DomainScan => ResultRecords::DomainScan(Vec::new()),
+        JobType::EmailValidation => ResultRecords::EmailValidation(Vec::new()),
+        JobType::EmailFinder => ResultRecords::EmailFinder(Vec::new()),
+    };
+    JobResults { job, records }
+}

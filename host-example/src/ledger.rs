@@ -1,0 +1,714 @@
+//! The job ledger: every submitted job in one SQLite file, so that no job is
+//! lost when the command that submitted it dies.
+//!
+//! A MatchKraft job is paid for the moment `submit` returns, and its results
+//! can only be read with its id. The ledger keeps that id (with the job's type,
+//! name, record count, the API base URL and the time) from right after the
+//! submit until the results are stored in it, so that `matchkraft resume` can
+//! finish what a killed `run` started, and a webhook receiver can tell a job of
+//! ours from a stranger's.
+//!
+//! What is stored where:
+//!
+//! - `jobs`: one row per job. `results` holds the job's results as the JSON
+//!   document `matchkraft run --json` prints ([`crate::json::results_to_json`]),
+//!   `NULL` until they are fetched; `fetch_error` the last reason they could
+//!   not be.
+//! - `effects`: one row per (job, terminal status) that something acted on, a
+//!   webhook, a poll or a resume. Its primary key makes the row the *claim*
+//!   on a job's completion: whoever inserts it first fetches the results, and a
+//!   repeated webhook delivery finds the row there and does nothing.
+//!
+//! The API key is never stored: the ledger has no column for it, and the base
+//! URL carries none (the key travels in a header).
+//!
+//! The file is opened in WAL mode so that `matchkraft jobs` can read while a
+//! receiver writes; writers wait up to [`BUSY_TIMEOUT`] for each other. Each
+//! method is one short transaction; a [`Ledger`] is shared between threads
+//! through one connection behind a mutex.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use rusqlite::{Connection, OptionalExtension as _, Row, TransactionBehavior, params};
+
+use crate::json::{job_status_from_str, results_from_json, results_to_json};
+use crate::types::{Job, JobResults, JobStatus, JobType};
+
+/// The schema this build writes, kept in SQLite's `user_version`. A ledger
+/// from a newer build is refused rather than misread.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// How long a write waits for another process's write to finish.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The ledger's file name inside its data folder.
+const FILE_NAME: &str = "ledger.sqlite3";
+
+/// Version 1: jobs and the effects claimed on them.
+const SCHEMA_V1: &str = "
+CREATE TABLE jobs (
+    id           TEXT PRIMARY KEY NOT NULL,
+    job_type     TEXT NOT NULL,
+    name         TEXT,
+    record_count INTEGER NOT NULL,
+    base_url     TEXT NOT NULL,
+    submitted_at TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    updated_at   TEXT NOT NULL,
+    results      TEXT,
+    result_count INTEGER,
+    results_at   TEXT,
+    fetch_error  TEXT
+);
+CREATE INDEX jobs_submitted_at ON jobs (submitted_at);
+CREATE TABLE effects (
+    job_id TEXT NOT NULL REFERENCES jobs (id),
+    status TEXT NOT NULL,
+    source TEXT NOT NULL,
+    at     TEXT NOT NULL,
+    PRIMARY KEY (job_id, status)
+);
+";
+
+/// The current time as SQLite writes it: ISO 8601, UTC, milliseconds, so
+/// that text order is time order.
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+/// The job ledger. Cloning is cheap: clones share one connection.
+#[derive(Clone)]
+pub struct Ledger {
+    conn: Arc<Mutex<Connection>>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ledger")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A job as the ledger knows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LedgerJob {
+    /// The id the API gave the job.
+    pub id: String,
+    /// Which endpoint the job belongs to.
+    pub job_type: JobType,
+    /// The job name sent with the submit.
+    pub name: Option<String>,
+    /// How many records were submitted.
+    pub record_count: u64,
+    /// The API base URL the job was submitted to: a job id means nothing to
+    /// another API.
+    pub base_url: String,
+    /// When the job was recorded (right after the submit returned), ISO 8601 UTC.
+    pub submitted_at: String,
+    /// The last status seen.
+    pub status: JobStatus,
+    /// How many result records are stored, once they are.
+    pub result_count: Option<u64>,
+    /// When the results were stored, ISO 8601 UTC.
+    pub results_at: Option<String>,
+    /// Why the results could not be fetched the last time they were tried.
+    pub fetch_error: Option<String>,
+    /// What completed the job (the source of its terminal-status effect).
+    pub completed_via: Option<EffectSource>,
+}
+
+impl LedgerJob {
+    /// Whether the job's results (or its failure) are known, so that nothing
+    /// is left to fetch.
+    pub fn is_settled(&self) -> bool {
+        self.results_at.is_some() || self.status == JobStatus::Failed
+    }
+
+    /// The job in the API's terms, with the last status seen.
+    pub fn to_job(&self) -> Job {
+        Job {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            job_type: self.job_type,
+            status: self.status.clone(),
+            progress: None,
+        }
+    }
+}
+
+/// What acted on a job's terminal status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EffectSource {
+    /// A `job.completed` webhook delivery.
+    Webhook,
+    /// Polling, by `matchkraft run`.
+    Poll,
+    /// `matchkraft resume`.
+    Resume,
+}
+
+impl EffectSource {
+    /// `webhook`, `poll` or `resume`: the word stored in the ledger.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EffectSource::Webhook => "webhook",
+            EffectSource::Poll => "poll",
+            EffectSource::Resume => "resume",
+        }
+    }
+
+    fn from_word(word: &str) -> Option<EffectSource> {
+        [EffectSource::Webhook, EffectSource::Poll, EffectSource::Resume]
+            .into_iter()
+            .find(|source| source.as_str() == word)
+    }
+}
+
+/// What [`Ledger::mark_effect`] found.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// The first for this (job, status): the caller has the claim and acts on
+    /// it (fetches the results). Holds the job as recorded.
+    New(LedgerJob),
+    /// Already recorded: a repeated delivery, or someone else acted first.
+    /// The caller does nothing.
+    Duplicate(LedgerJob),
+    /// No such job in the ledger: not one of ours.
+    UnknownJob,
+}
+
+impl Ledger {
+    /// Opens (creating it and its folder if need be) the ledger at `path`,
+    /// switches it to WAL mode and brings its schema up to
+    /// [`SCHEMA_VERSION`].
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be created or opened, is not an SQLite database,
+    /// or was written by a newer schema.
+    pub fn open(path: impl AsRef<Path>) -> anyhow::Result<Ledger> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder)
+                .with_context(|| format!("creating the ledger's folder {}", folder.display()))?;
+        }
+        let conn =
+            Connection::open(&path).with_context(|| format!("opening the ledger {}", path.display()))?;
+        let ledger = Ledger {
+            conn: Arc::new(Mutex::new(conn)),
+            path,
+        };
+        ledger
+            .setup()
+            .with_context(|| format!("opening the ledger {}", ledger.path.display()))?;
+        Ok(ledger)
+    }
+
+    /// Where the ledger lives unless told otherwise:
+    /// `$XDG_DATA_HOME/matchkraft/ledger.sqlite3`, or
+    /// `~/.local/share/matchkraft/ledger.sqlite3` when `XDG_DATA_HOME` is not
+    /// set (or not absolute, which the XDG spec says to ignore). `None`
+    /// without a home folder.
+    pub fn default_path() -> Option<PathBuf> {
+        let data_home = std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .or_else(|| {
+                std::env::var_os("HOME")
+                    .filter(|h| !h.is_empty())
+                    .map(|home| PathBuf::from(home).join(".local/share"))
+            })?;
+        Some(data_home.join("matchkraft").join(FILE_NAME))
+    }
+
+    /// The file the ledger is in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn setup(&self) -> anyhow::Result<()> {
+        let mut conn = self.conn();
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // WAL: readers do not block the writer; NORMAL: a commit survives a
+        // killed process (only a power loss may undo the last ones), without
+        // an fsync per webhook.
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
+            bail!("SQLite would not switch to WAL mode (journal mode {mode:?})");
+        }
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+        migrate(&mut conn)
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves the connection usable: every
+        // change is a transaction that SQLite rolls back if unfinished.
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The schema version stored in the file.
+    pub fn schema_version(&self) -> anyhow::Result<i64> {
+        Ok(self
+            .conn()
+            .query_row("PRAGMA user_version", [], |row| row.get(0))?)
+    }
+
+    /// SQLite's journal mode for the file (`wal`).
+    pub fn journal_mode(&self) -> anyhow::Result<String> {
+        Ok(self
+            .conn()
+            .query_row("PRAGMA journal_mode", [], |row| row.get(0))?)
+    }
+
+    /// Records a job the API has just accepted. Call it right after `submit`
+    /// returns, before anything else can fail: from then on the job can be
+    /// resumed. Recording the same job again changes nothing.
+    pub fn record_submitted(&self, job: &Job, record_count: usize, base_url: &str) -> anyhow::Result<()> {
+        let sql = format!(
+            "INSERT INTO jobs (id, job_type, name, record_count, base_url, submitted_at, status, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, {NOW}, ?6, {NOW})
+             ON CONFLICT (id) DO NOTHING"
+        );
+        self.conn()
+            .execute(
+                &sql,
+                params![
+                    job.id,
+                    job.job_type.as_str(),
+                    job.name,
+                    i64::try_from(record_count).unwrap_or(i64::MAX),
+                    base_url,
+                    job.status.as_str(),
+                ],
+            )
+            .with_context(|| format!("recording job {} in the ledger", job.id))?;
+        Ok(())
+    }
+
+    /// Notes the job's latest status. Returns whether the job is in the ledger.
+    pub fn set_status(&self, job_id: &str, status: &JobStatus) -> anyhow::Result<bool> {
+        let sql = format!("UPDATE jobs SET status = ?2, updated_at = {NOW} WHERE id = ?1");
+        let changed = self.conn().execute(&sql, params![job_id, status.as_str()])?;
+        Ok(changed == 1)
+    }
+
+    /// Stores a job's results (and its status) and clears any fetch error.
+    /// Returns whether the job is in the ledger.
+    pub fn store_results(&self, results: &JobResults) -> anyhow::Result<bool> {
+        let job = &results.job;
+        let document = results_to_json(results).to_string();
+        let sql = format!(
+            "UPDATE jobs SET status = ?2, results = ?3, result_count = ?4, results_at = {NOW},
+                 fetch_error = NULL, updated_at = {NOW}
+             WHERE id = ?1"
+        );
+        let count = i64::try_from(results.records.len()).unwrap_or(i64::MAX);
+        let changed = self
+            .conn()
+            .execute(&sql, params![job.id, job.status.as_str(), document, count])
+            .with_context(|| format!("storing the results of job {} in the ledger", job.id))?;
+        Ok(changed == 1)
+    }
+
+    /// Notes why a job's results could not be fetched, for `matchkraft jobs`
+    /// and for whoever waits on the ledger.
+    pub fn record_fetch_error(&self, job_id: &str, message: &str) -> anyhow::Result<()> {
+        let sql = format!("UPDATE jobs SET fetch_error = ?2, updated_at = {NOW} WHERE id = ?1");
+        self.conn().execute(&sql, params![job_id, message])?;
+        Ok(())
+    }
+
+    /// Claims the effect of a job reaching `status`: in one transaction,
+    /// checks the job is ours, inserts the (job, status) effect (whose primary
+    /// key refuses a second one) and notes the status. Only the caller that
+    /// gets [`Effect::New`] acts on it.
+    pub fn mark_effect(
+        &self,
+        job_id: &str,
+        status: &JobStatus,
+        source: EffectSource,
+    ) -> anyhow::Result<Effect> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let Some(mut job) = select_job(&tx, job_id)? else {
+            return Ok(Effect::UnknownJob);
+        };
+        let insert = format!(
+            "INSERT INTO effects (job_id, status, source, at) VALUES (?1, ?2, ?3, {NOW})
+             ON CONFLICT (job_id, status) DO NOTHING"
+        );
+        let inserted = tx.execute(&insert, params![job_id, status.as_str(), source.as_str()])? == 1;
+        if inserted {
+            let update = format!("UPDATE jobs SET status = ?2, updated_at = {NOW} WHERE id = ?1");
+            tx.execute(&update, params![job_id, status.as_str()])?;
+            job.status = status.clone();
+            if status.is_terminal() {
+                job.completed_via = Some(source);
+            }
+        }
+        tx.commit()?;
+        Ok(if inserted {
+            Effect::New(job)
+        } else {
+            Effect::Duplicate(job)
+        })
+    }
+
+    /// Whether anything has claimed the job's terminal status yet.
+    pub fn has_terminal_effect(&self, job_id: &str) -> anyhow::Result<bool> {
+        let found = self
+            .conn()
+            .query_row(
+                "SELECT 1 FROM effects WHERE job_id = ?1 AND status IN ('completed', 'failed')",
+                [job_id],
+                |_| Ok(()),
+            )
+            .optional()?;
+        Ok(found.is_some())
+    }
+
+    /// How many effects are recorded in all: each is one (job, status) acted on.
+    pub fn effect_count(&self) -> anyhow::Result<u64> {
+        let count: i64 = self
+            .conn()
+            .query_row("SELECT count(*) FROM effects", [], |row| row.get(0))?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// One job, if it is in the ledger.
+    pub fn job(&self, job_id: &str) -> anyhow::Result<Option<LedgerJob>> {
+        select_job(&self.conn(), job_id)
+    }
+
+    /// A job's stored results, if they are stored.
+    pub fn results(&self, job_id: &str) -> anyhow::Result<Option<JobResults>> {
+        let document: Option<Option<String>> = self
+            .conn()
+            .query_row("SELECT results FROM jobs WHERE id = ?1", [job_id], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        let Some(Some(document)) = document else {
+            return Ok(None);
+        };
+        let value: serde_json::Value = serde_json::from_str(&document)
+            .with_context(|| format!("the ledger's results of job {job_id} are not JSON"))?;
+        let results = results_from_json(&value)
+            .map_err(|e| anyhow::anyhow!("the ledger's results of job {job_id} are unreadable: {e}"))?;
+        Ok(Some(results))
+    }
+
+    /// A job's stored results exactly as stored: the `run --json` document.
+    pub fn results_document(&self, job_id: &str) -> anyhow::Result<Option<String>> {
+        let document: Option<Option<String>> = self
+            .conn()
+            .query_row("SELECT results FROM jobs WHERE id = ?1", [job_id], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        Ok(document.flatten())
+    }
+
+    /// Every job, newest first.
+    pub fn list(&self) -> anyhow::Result<Vec<LedgerJob>> {
+        self.select_jobs("ORDER BY submitted_at DESC, rowid DESC")
+    }
+
+    /// The jobs still waiting for their results (not stored, and not failed),
+    /// oldest first: what `matchkraft resume` completes.
+    pub fn pending(&self) -> anyhow::Result<Vec<LedgerJob>> {
+        self.select_jobs("WHERE results_at IS NULL AND status <> 'failed' ORDER BY submitted_at, rowid")
+    }
+
+    fn select_jobs(&self, tail: &str) -> anyhow::Result<Vec<LedgerJob>> {
+        let conn = self.conn();
+        let mut statement = conn.prepare(&format!("{SELECT_JOB} {tail}"))?;
+        let jobs = statement
+            .query_map([], job_from_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(jobs)
+    }
+}
+
+/// The columns of a [`LedgerJob`], with the source of its terminal effect.
+const SELECT_JOB: &str = "
+SELECT id, job_type, name, record_count, base_url, submitted_at, status, result_count, results_at,
+       fetch_error,
+       (SELECT source FROM effects e
+         WHERE e.job_id = jobs.id AND e.status IN ('completed', 'failed')
+         ORDER BY e.at LIMIT 1)
+FROM jobs";
+
+fn select_job(conn: &Connection, job_id: &str) -> anyhow::Result<Option<LedgerJob>> {
+    let job = conn
+        .query_row(&format!("{SELECT_JOB} WHERE id = ?1"), [job_id], job_from_row)
+        .optional()?;
+    Ok(job)
+}
+
+fn job_from_row(row: &Row<'_>) -> rusqlite::Result<LedgerJob> {
+    let job_type: String = row.get(1)?;
+    let job_type = job_type.parse::<JobType>().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    let count = |value: Option<i64>| value.map(|n| u64::try_from(n).unwrap_or(0));
+    Ok(LedgerJob {
+        id: row.get(0)?,
+        job_type,
+        name: row.get(2)?,
+        record_count: count(row.get(3)?).unwrap_or(0),
+        base_url: row.get(4)?,
+        submitted_at: row.get(5)?,
+        status: job_status_from_str(&row.get::<_, String>(6)?),
+        result_count: count(row.get(7)?),
+        results_at: row.get(8)?,
+        fetch_error: row.get(9)?,
+        completed_via: row
+            .get::<_, Option<String>>(10)?
+            .and_then(|word| EffectSource::from_word(&word)),
+    })
+}
+
+/// Brings the schema from the file's `user_version` up to
+/// [`SCHEMA_VERSION`], in one transaction that waits for any other process
+/// migrating the same file.
+fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if version > SCHEMA_VERSION {
+        bail!(
+            "the ledger has schema version {version}, newer than this matchkraft's {SCHEMA_VERSION}: \
+             use a newer matchkraft, or another --ledger file"
+        );
+    }
+    if version < 1 {
+        tx.execute_batch(SCHEMA_V1)?;
+    }
+    // Later versions add their steps here: `if version < 2 { … }`.
+    tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{EmailStatus, EmailValidationResult, ResultRecords};
+
+    const BASE: &str = "http://127.0.0.1:1/api/v2";
+
+    /// A fresh ledger file in a folder of its own (which `open` creates).
+    fn temp_ledger(name: &str) -> Ledger {
+        let folder = std::env::temp_dir().join(format!(
+            "matchkraft-ledger-test-{}-{name}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        Ledger::open(folder.join("sub/ledger.sqlite3")).unwrap()
+    }
+
+    fn job(id: &str) -> Job {
+        Job {
+            id: id.into(),
+            name: Some(format!("name of {id}")),
+            job_type: JobType::EmailValidation,
+            status: JobStatus::Pending,
+            progress: None,
+        }
+    }
+
+    fn results(id: &str) -> JobResults {
+        JobResults {
+            job: Job {
+                status: JobStatus::Completed,
+                ..job(id)
+            },
+            records: ResultRecords::EmailValidation(vec![EmailValidationResult {
+                email: Some("ada@example.com".into()),
+                status: Some(EmailStatus::Valid),
+                verified: Some(true),
+                reason: None,
+                raw: r#"{"email":"ada@example.com"}"#.into(),
+            }]),
+        }
+    }
+
+    #[test]
+    fn a_new_ledger_has_the_schema_in_wal_mode() {
+        let ledger = temp_ledger("schema");
+        assert_eq!(ledger.schema_version().unwrap(), SCHEMA_VERSION);
+        assert_eq!(ledger.journal_mode().unwrap(), "wal");
+        let tables: Vec<String> = ledger
+            .conn()
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(tables, ["effects", "jobs"]);
+        // Opening again is a no-op migration.
+        let again = Ledger::open(ledger.path()).unwrap();
+        assert_eq!(again.schema_version().unwrap(), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_ledger_from_a_newer_schema_is_refused() {
+        let ledger = temp_ledger("newer");
+        ledger.conn().execute_batch("PRAGMA user_version = 99").unwrap();
+        let error = Ledger::open(ledger.path()).unwrap_err();
+        assert!(format!("{error:#}").contains("schema version 99"), "{error:#}");
+    }
+
+    #[test]
+    fn recorded_jobs_are_listed_newest_first() {
+        let ledger = temp_ledger("list");
+        for id in ["job-a", "job-b", "job-c"] {
+            ledger.record_submitted(&job(id), 2, BASE).unwrap();
+        }
+        // Recording twice changes nothing.
+        ledger
+            .record_submitted(&job("job-a"), 5, "http://elsewhere")
+            .unwrap();
+        let jobs = ledger.list().unwrap();
+        let ids: Vec<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
+        assert_eq!(ids, ["job-c", "job-b", "job-a"]);
+        let a = &jobs[2];
+        assert_eq!(a.job_type, JobType::EmailValidation);
+        assert_eq!(a.name.as_deref(), Some("name of job-a"));
+        assert_eq!(a.record_count, 2);
+        assert_eq!(a.base_url, BASE);
+        assert_eq!(a.status, JobStatus::Pending);
+        assert!(
+            a.submitted_at.ends_with('Z') && a.submitted_at.contains('T'),
+            "{}",
+            a.submitted_at
+        );
+        assert!(!a.is_settled());
+        assert_eq!(ledger.job("job-b").unwrap().unwrap().id, "job-b");
+        assert_eq!(ledger.job("nope").unwrap(), None);
+    }
+
+    #[test]
+    fn an_effect_is_claimed_once_per_job_and_status() {
+        let ledger = temp_ledger("dedupe");
+        ledger.record_submitted(&job("job-a"), 1, BASE).unwrap();
+        let first = ledger
+            .mark_effect("job-a", &JobStatus::Completed, EffectSource::Webhook)
+            .unwrap();
+        let Effect::New(claimed) = first else {
+            panic!("{first:?}")
+        };
+        assert_eq!(claimed.status, JobStatus::Completed);
+        assert_eq!(claimed.completed_via, Some(EffectSource::Webhook));
+        for source in [EffectSource::Webhook, EffectSource::Poll, EffectSource::Resume] {
+            let again = ledger
+                .mark_effect("job-a", &JobStatus::Completed, source)
+                .unwrap();
+            assert!(matches!(again, Effect::Duplicate(_)), "{again:?}");
+        }
+        assert_eq!(
+            ledger
+                .mark_effect("stranger", &JobStatus::Completed, EffectSource::Webhook)
+                .unwrap(),
+            Effect::UnknownJob
+        );
+        assert_eq!(ledger.effect_count().unwrap(), 1);
+        assert!(ledger.has_terminal_effect("job-a").unwrap());
+        // The unique constraint itself refuses a second row, whoever writes it.
+        let raw_insert = ledger.conn().execute(
+            "INSERT INTO effects (job_id, status, source, at) VALUES ('job-a', 'completed', 'poll', 'x')",
+            [],
+        );
+        assert!(raw_insert.is_err());
+    }
+
+    #[test]
+    fn concurrent_claims_yield_one_winner() {
+        let ledger = temp_ledger("race");
+        ledger.record_submitted(&job("job-a"), 1, BASE).unwrap();
+        let other = Ledger::open(ledger.path()).unwrap(); // a second connection, as another process
+        let winners: usize = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..8)
+                .map(|i| {
+                    let ledger = if i % 2 == 0 { ledger.clone() } else { other.clone() };
+                    scope.spawn(move || {
+                        matches!(
+                            ledger.mark_effect("job-a", &JobStatus::Completed, EffectSource::Webhook),
+                            Ok(Effect::New(_))
+                        )
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| usize::from(h.join().unwrap())).sum()
+        });
+        assert_eq!(winners, 1);
+        assert_eq!(ledger.effect_count().unwrap(), 1);
+    }
+
+    #[test]
+    fn pending_is_every_job_without_results_or_failure() {
+        let ledger = temp_ledger("pending");
+        for id in ["done", "failed", "waiting", "claimed"] {
+            ledger.record_submitted(&job(id), 1, BASE).unwrap();
+        }
+        ledger.store_results(&results("done")).unwrap();
+        ledger
+            .mark_effect("failed", &JobStatus::Failed, EffectSource::Webhook)
+            .unwrap();
+        // Claimed but never fetched (the fetcher died): still pending.
+        ledger
+            .mark_effect("claimed", &JobStatus::Completed, EffectSource::Webhook)
+            .unwrap();
+        let pending: Vec<String> = ledger.pending().unwrap().into_iter().map(|j| j.id).collect();
+        assert_eq!(pending, ["waiting", "claimed"]);
+    }
+
+    #[test]
+    fn stored_results_read_back_and_clear_the_fetch_error() {
+        let ledger = temp_ledger("results");
+        ledger.record_submitted(&job("job-a"), 1, BASE).unwrap();
+        assert_eq!(ledger.results("job-a").unwrap(), None);
+        ledger.record_fetch_error("job-a", "connection failed").unwrap();
+        assert_eq!(
+            ledger.job("job-a").unwrap().unwrap().fetch_error.as_deref(),
+            Some("connection failed")
+        );
+        assert!(ledger.store_results(&results("job-a")).unwrap());
+        assert!(!ledger.store_results(&results("stranger")).unwrap());
+        let stored = ledger.job("job-a").unwrap().unwrap();
+        assert_eq!(stored.fetch_error, None);
+        assert_eq!(stored.result_count, Some(1));
+        assert_eq!(stored.status, JobStatus::Completed);
+        assert!(stored.is_settled());
+        assert_eq!(ledger.results("job-a").unwrap(), Some(results("job-a")));
+        let document = ledger.results_document("job-a").unwrap().unwrap();
+        assert!(document.starts_with(r#"{"jobId":"job-a""#), "{document}");
+    }
+
+    #[test]
+    fn status_updates_need_a_known_job() {
+        let ledger = temp_ledger("status");
+        ledger.record_submitted(&job("job-a"), 1, BASE).unwrap();
+        assert!(ledger.set_status("job-a", &JobStatus::Processing).unwrap());
+        assert!(!ledger.set_status("stranger", &JobStatus::Processing).unwrap());
+        assert_eq!(
+            ledger.job("job-a").unwrap().unwrap().status,
+            JobStatus::Processing
+        );
+    }
+
+    #[test]
+    fn default_path_follows_xdg() {
+        // Read only: the variables are whatever the test runner has.
+        if let Some(path) = Ledger::default_path() {
+            assert!(path.ends_with("matchkraft/ledger.sqlite3"), "{}", path.display());
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! `matchkraft resume`: finish the jobs the ledger holds without results,
+//! typically those of a `run` that was killed while it waited.
+//!
+//! Each job is waited for through the component's `wait` (which polls the
+//! results endpoint and returns the results with the final poll), and its
+//! results are stored in the ledger and printed as `run` prints them. Jobs are
+//! waited for at the same time and printed as they finish. A job whose results
+//! are already stored is printed from the ledger, without asking the API.
+//!
+//! Resume is the recovery path, so it does not defer to an earlier claim on a
+//! job's completion: whoever made that claim (a killed `run`, a receiver
+//! whose fetch failed) did not store the results.
+
+use std::time::Duration;
+
+use matchkraft_host::ledger::{EffectSource, LedgerJob};
+use matchkraft_host::{Error, JobResults, JobStatus, Ledger, MatchKraft};
+use tokio::task::JoinSet;
+
+use crate::cli::ResumeArgs;
+use crate::{Failure, output, show_results};
+
+/// Resumes `args.job_id`, or every pending job of the ledger that was
+/// submitted to this host's API.
+pub(crate) async fn resume(
+    host: &MatchKraft,
+    ledger: &Ledger,
+    args: &ResumeArgs,
+    json: bool,
+) -> Result<(), Failure> {
+    let base_url = host.config().base_url.trim_end_matches('/').to_string();
+    let jobs = match &args.job_id {
+        Some(id) => vec![ledger.job(id)?.ok_or_else(|| {
+            Failure::Usage(format!(
+                "job {id} is not in the ledger {} (`matchkraft jobs` lists it)",
+                ledger.path().display()
+            ))
+        })?],
+        None => ledger.pending()?,
+    };
+    let (ours, elsewhere): (Vec<LedgerJob>, Vec<LedgerJob>) = jobs
+        .into_iter()
+        .partition(|job| job.base_url.trim_end_matches('/') == base_url);
+    for job in &elsewhere {
+        eprintln!(
+            "skipping job {}: it was submitted to {}; resume it with --base-url {}",
+            job.id, job.base_url, job.base_url
+        );
+    }
+    if ours.is_empty() {
+        if args.job_id.is_some() {
+            return Err(Failure::Usage("the job belongs to another API base URL".into()));
+        }
+        eprintln!("nothing to resume: every job in the ledger has its results");
+        return Ok(());
+    }
+
+    let timeout = Duration::from_secs(args.timeout);
+    let mut waits = JoinSet::new();
+    for job in ours {
+        if job.results_at.is_some() {
+            print_stored(ledger, &job, json)?;
+            continue;
+        }
+        eprintln!("waiting for {}", output::job_line(&job.to_job()));
+        let (host, ledger) = (host.clone(), ledger.clone());
+        waits.spawn(async move { resume_one(&host, &ledger, &job, timeout).await });
+    }
+
+    let mut failures = Vec::new();
+    while let Some(finished) = waits.join_next().await {
+        let outcome = finished
+            .map_err(|e| Failure::Host(e.into()))
+            .and_then(|outcome| outcome);
+        match outcome.and_then(|results| finish(&results, json)) {
+            Ok(()) => {}
+            Err(failure) => failures.push(failure),
+        }
+    }
+    match failures.len() {
+        0 => Ok(()),
+        1 => Err(failures.remove(0)),
+        count => {
+            for failure in &failures {
+                failure.report();
+            }
+            Err(Failure::Several {
+                count,
+                exit_code: failures[0].exit_code(),
+            })
+        }
+    }
+}
+
+/// Waits for one job and stores what it ended with.
+async fn resume_one(
+    host: &MatchKraft,
+    ledger: &Ledger,
+    job: &LedgerJob,
+    timeout: Duration,
+) -> Result<JobResults, Failure> {
+    match host.wait(job.job_type, &job.id, timeout).await? {
+        Ok(results) => {
+            ledger.mark_effect(&job.id, &results.job.status, EffectSource::Resume)?;
+            if results.job.status == JobStatus::Completed {
+                ledger.store_results(&results)?;
+            }
+            Ok(results)
+        }
+        Err(Error::WaitTimeout(last_seen)) => {
+            let _ = ledger.set_status(&job.id, &last_seen.status);
+            Err(Failure::Timeout {
+                job: last_seen,
+                waited: timeout,
+            })
+        }
+        Err(error) => {
+            let _ = ledger.record_fetch_error(&job.id, &error.message().to_string());
+            Err(Failure::Api(error))
+        }
+    }
+}
+
+/// Prints a finished job as `run` does; a failed job is a failure.
+fn finish(results: &JobResults, json: bool) -> Result<(), Failure> {
+    if results.job.status == JobStatus::Failed {
+        if json {
+            crate::print(&output::to_text(&output::results_json(results)));
+        }
+        return Err(Failure::JobFailed(results.job.clone()));
+    }
+    eprintln!(
+        "{} with {} result(s)",
+        output::job_line(&results.job),
+        results.records.len()
+    );
+    show_results(results, json);
+    Ok(())
+}
+
+/// Prints results the ledger already holds: the stored document itself with
+/// `--json`.
+fn print_stored(ledger: &Ledger, job: &LedgerJob, json: bool) -> Result<(), Failure> {
+    eprintln!(
+        "job {} has its results in the ledger (stored {})",
+        job.id,
+        job.results_at.as_deref().unwrap_or("-")
+    );
+    if json {
+        if let Some(document) = ledger.results_document(&job.id)? {
+            let value: serde_json::Value = serde_json::from_str(&document).map_err(anyhow::Error::from)?;
+            crate::print(&output::to_text(&value));
+        }
+        return Ok(());
+    }
+    if let Some(results) = ledger.results(&job.id)? {
+        show_results(&results, false);
+    }
+    Ok(())
+}
