@@ -1,7 +1,8 @@
 //! What the component asks of its host. A client of one HTTP API needs
 //! `wasi:http` and a little of WASI's environment, clocks, random and streams;
 //! it must never import the filesystem or sockets, so that embedding it grants
-//! nothing else. (The same list `wasm-tools component wit` prints.)
+//! nothing else. (The same list `wasm-tools component wit` prints.) Both
+//! components are checked: the client and the webhook relay.
 
 use wasmparser::{Parser, Payload};
 
@@ -67,5 +68,46 @@ fn exports_the_three_matchkraft_interfaces() {
             "matchkraft:client/api@0.1.0",
             "matchkraft:client/webhooks@0.1.0"
         ]
+    );
+}
+
+#[test]
+fn the_relay_imports_no_filesystem_or_sockets_and_exports_the_incoming_handler() {
+    let (imports, exports) = interface(matchkraft_artifacts::RELAY_COMPONENT);
+    let allowed = [
+        "wasi:http/",
+        "wasi:io/",
+        "wasi:clocks/",
+        "wasi:cli/",
+        "wasi:random/",
+    ];
+    for name in &imports {
+        assert!(
+            allowed.iter().any(|prefix| name.starts_with(prefix)),
+            "unexpected import {name}"
+        );
+        assert!(
+            !name.contains("filesystem") && !name.contains("sockets"),
+            "{name}"
+        );
+    }
+    let mut exports: Vec<&str> = exports
+        .iter()
+        .map(|name| name.split('@').next().unwrap())
+        .collect();
+    exports.sort_unstable();
+    assert_eq!(
+        exports,
+        [
+            "matchkraft:client/api",
+            "matchkraft:client/types",
+            "matchkraft:client/webhooks",
+            "wasi:http/incoming-handler",
+        ]
+    );
+    eprintln!(
+        "relay component: {} bytes (client: {} bytes)",
+        matchkraft_artifacts::RELAY_COMPONENT.len(),
+        matchkraft_artifacts::COMPONENT.len()
     );
 }

@@ -23,7 +23,6 @@ use matchkraft_simulator::{Fault, SimConfig, Simulator, WebhookConfig, validate_
 use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
-use wasmparser::{Parser, Payload};
 
 /// The path the receiver is reached at: a trailing slash the relay must keep.
 const DOWNSTREAM_PATH: &str = "/hooks/results/";
@@ -531,70 +530,4 @@ async fn a_misconfigured_relay_answers_500_and_sends_nothing() {
     .await
     .unwrap_err();
     assert!(format!("{error:#}").contains("API's origin"), "{error:#}");
-}
-
-/// The component's own imports and exports (not those of its inner modules),
-/// as in `tests/imports.rs`.
-fn interface(bytes: &[u8]) -> (Vec<String>, Vec<String>) {
-    let (mut imports, mut exports) = (Vec::new(), Vec::new());
-    let mut depth = 0usize;
-    for payload in Parser::new(0).parse_all(bytes) {
-        match payload.expect("the component parses") {
-            Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => depth += 1,
-            Payload::End(_) => depth = depth.saturating_sub(1),
-            Payload::ComponentImportSection(reader) if depth == 0 => {
-                for import in reader {
-                    imports.push(import.unwrap().name.name.to_string());
-                }
-            }
-            Payload::ComponentExportSection(reader) if depth == 0 => {
-                for export in reader {
-                    exports.push(export.unwrap().name.name.to_string());
-                }
-            }
-            _ => {}
-        }
-    }
-    (imports, exports)
-}
-
-#[test]
-fn the_relay_imports_no_filesystem_or_sockets_and_exports_the_incoming_handler() {
-    let (imports, exports) = interface(matchkraft_artifacts::RELAY_COMPONENT);
-    let allowed = [
-        "wasi:http/",
-        "wasi:io/",
-        "wasi:clocks/",
-        "wasi:cli/",
-        "wasi:random/",
-    ];
-    for name in &imports {
-        assert!(
-            allowed.iter().any(|prefix| name.starts_with(prefix)),
-            "unexpected import {name}"
-        );
-        assert!(
-            !name.contains("filesystem") && !name.contains("sockets"),
-            "{name}"
-        );
-    }
-    let mut exports: Vec<&str> = exports
-        .iter()
-        .map(|name| name.split('@').next().unwrap())
-        .collect();
-    exports.sort_unstable();
-    assert_eq!(
-        exports,
-        [
-            "matchkraft:client/api",
-            "matchkraft:client/types",
-            "matchkraft:client/webhooks",
-            "wasi:http/incoming-handler",
-        ]
-    );
-    eprintln!(
-        "relay component: {} bytes (client: {} bytes)",
-        matchkraft_artifacts::RELAY_COMPONENT.len(),
-        matchkraft_artifacts::COMPONENT.len()
-    );
 }
