@@ -229,15 +229,41 @@ impl Ledger {
         &self.path
     }
 
+    /// Sets the connection up, waiting for other processes that open the
+    /// same file at the same moment.
+    ///
+    /// SQLite's busy timeout covers ordinary writes, but not every step of
+    /// opening: switching a new file to WAL needs the file to itself and
+    /// answers "database is locked" at once while another connection is
+    /// opening it too. Those steps are retried here, within the same
+    /// [`BUSY_TIMEOUT`].
     fn setup(&self) -> anyhow::Result<()> {
+        let started = std::time::Instant::now();
+        let mut pause = Duration::from_millis(2);
+        loop {
+            match self.try_setup() {
+                Err(error) if is_busy(&error) && started.elapsed() + pause < BUSY_TIMEOUT => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(100));
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    fn try_setup(&self) -> anyhow::Result<()> {
         let mut conn = self.conn();
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // WAL: readers do not block the writer; NORMAL: a commit survives a
         // killed process (only a power loss may undo the last ones), without
-        // an fsync per webhook.
-        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
-            bail!("SQLite would not switch to WAL mode (journal mode {mode:?})");
+        // an fsync per webhook. WAL is stored in the file, so only the first
+        // opener switches it.
+        let mode: String = conn.query_row("PRAGMA journal_mode", [], |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
+                bail!("SQLite would not switch to WAL mode (journal mode {mode:?})");
+            }
         }
         conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
         migrate(&mut conn)
@@ -472,6 +498,17 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<LedgerJob> {
     })
 }
 
+/// Whether `error` is SQLite saying another connection holds the lock it
+/// needs, which waiting cures.
+fn is_busy(error: &anyhow::Error) -> bool {
+    matches!(
+        error
+            .downcast_ref::<rusqlite::Error>()
+            .and_then(rusqlite::Error::sqlite_error_code),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
 /// Brings the schema from the file's `user_version` up to
 /// [`SCHEMA_VERSION`], in one transaction that waits for any other process
 /// migrating the same file.
@@ -536,6 +573,43 @@ mod tests {
                 reason: None,
                 raw: r#"{"email":"ada@example.com"}"#.into(),
             }]),
+        }
+    }
+
+    /// Commands started together (a `listen` and a `run` in two terminals, or
+    /// tests in parallel) open one file at once: each must wait its turn,
+    /// never fail with "database is locked". Every round starts from a new
+    /// file, where the switch to WAL and the first migration race.
+    #[test]
+    fn many_connections_opening_one_new_file_at_once_all_succeed() {
+        for round in 0..20 {
+            let first = temp_ledger(&format!("race-{round}"));
+            let path = first.path().to_path_buf();
+            drop(first);
+            std::fs::remove_file(&path).unwrap();
+            let barrier = Arc::new(std::sync::Barrier::new(8));
+            let openers: Vec<_> = (0..8)
+                .map(|_| {
+                    let (path, barrier) = (path.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        let ledger = Ledger::open(&path)?;
+                        ledger.record_submitted(
+                            &job(&format!("{:?}", std::thread::current().id())),
+                            1,
+                            BASE,
+                        )?;
+                        anyhow::Ok(())
+                    })
+                })
+                .collect();
+            for opener in openers {
+                opener
+                    .join()
+                    .unwrap()
+                    .unwrap_or_else(|e| panic!("round {round}: {e:#}"));
+            }
+            assert_eq!(Ledger::open(&path).unwrap().list().unwrap().len(), 8);
         }
     }
 

@@ -5,12 +5,18 @@
 use matchkraft_simulator::{SimConfig, Simulator};
 use serde_json::Value;
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// `matchkraft ARGS` with a clean environment: no key or base URL inherited
-/// from whoever runs the tests, and a job ledger of the tests' own rather than
-/// the user's.
+/// from whoever runs the tests, and a job ledger of this call's own rather
+/// than the user's (or another test's: tests run in parallel).
 fn matchkraft(args: &[&str]) -> Output {
-    let ledger = std::env::temp_dir().join(format!("matchkraft-cli-test-{}.sqlite3", std::process::id()));
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    let ledger = std::env::temp_dir().join(format!(
+        "matchkraft-cli-test-{}-{}.sqlite3",
+        std::process::id(),
+        CALLS.fetch_add(1, Ordering::Relaxed)
+    ));
     Command::new(env!("CARGO_BIN_EXE_matchkraft"))
         .args(args)
         .env_remove("MATCHKRAFT_API_KEY")
