@@ -4,7 +4,23 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::Shell;
 use matchkraft_host::JobType;
+
+use crate::term::ColorChoice;
+
+/// The exit codes, in `--help` and in the README.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0    success
+  1    an error from the API, the component or the host (the message says which)
+  2    a usage or input error: nothing was submitted
+  3    the job finished as failed
+  4    gave up waiting (--timeout); the job keeps running: `matchkraft resume`
+  130  interrupted (Ctrl-C) while waiting; `matchkraft resume` finishes the job
+
+Environment: MATCHKRAFT_API_KEY, MATCHKRAFT_BASE_URL, MATCHKRAFT_LEDGER, NO_COLOR
+(and the component's MATCHKRAFT_* settings, listed in the README).";
 
 /// Run MatchKraft jobs (domain scan, email validation, email finder) through
 /// the MatchKraft WebAssembly component.
@@ -13,7 +29,7 @@ use matchkraft_host::JobType;
 /// starts a built-in simulator of the API on 127.0.0.1 and uses it, so it can
 /// be tried offline (its results are simulated).
 #[derive(Debug, Parser)]
-#[command(name = "matchkraft", version, max_term_width = 100)]
+#[command(name = "matchkraft", version, max_term_width = 100, after_help = EXIT_CODES)]
 pub(crate) struct Cli {
     #[command(flatten)]
     pub(crate) global: Global,
@@ -50,26 +66,82 @@ pub(crate) struct Global {
     /// ~/.local/share/matchkraft/ledger.sqlite3].
     #[arg(long, env = "MATCHKRAFT_LEDGER", global = true, value_name = "PATH")]
     pub(crate) ledger: Option<PathBuf>,
+
+    /// No progress line and no informational messages on stderr: only
+    /// results (stdout), warnings and errors.
+    #[arg(long, short, global = true)]
+    pub(crate) quiet: bool,
+
+    /// When to colour the output [auto: when stdout is a terminal and
+    /// NO_COLOR is not set].
+    #[arg(long, global = true, value_enum, default_value_t, value_name = "WHEN")]
+    pub(crate) color: ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Submit a job, wait for it to finish, and print its results.
+    #[command(after_help = "\
+Examples:
+  matchkraft run email-validation john@gmail.com test@domain.com
+  matchkraft run email-finder 'Ada,Lovelace,https://example.com'
+  matchkraft run domain-scan --input sites.csv --output found.csv
+  matchkraft run email-validation --input - --json < emails.txt
+  matchkraft run email-validation --input leads.csv --dedupe --webhook 127.0.0.1:8787")]
     Run(RunArgs),
     /// Submit a job and print its id without waiting.
+    #[command(after_help = "\
+Examples:
+  matchkraft submit email-validation --input leads.csv --name 'November leads'
+  job=$(matchkraft submit domain-scan https://example.com)")]
     Submit(SubmitArgs),
     /// Print the status of a job.
+    #[command(after_help = "\
+Examples:
+  matchkraft status email-validation 0b6e4f2a-1c3d-4e5f-8a9b-0c1d2e3f4a5b
+  matchkraft status domain-scan \"$job\" --json")]
     Status(JobArgs),
     /// Print the results of a job (its status while it is not finished).
-    Results(JobArgs),
+    #[command(after_help = "\
+Examples:
+  matchkraft results email-validation 0b6e4f2a-1c3d-4e5f-8a9b-0c1d2e3f4a5b
+  matchkraft results email-finder \"$job\" --output contacts.csv
+  matchkraft results domain-scan \"$job\" --json | jq '.records[].emails'")]
+    Results(ResultsArgs),
     /// List the jobs in the ledger, newest first.
+    #[command(after_help = "\
+Examples:
+  matchkraft jobs
+  matchkraft jobs --json --ledger ./project-ledger.sqlite3")]
     Jobs,
     /// Wait for a job of the ledger (or every job without results yet),
     /// fetch its results into the ledger and print them.
+    #[command(after_help = "\
+Examples:
+  matchkraft resume
+  matchkraft resume 0b6e4f2a-1c3d-4e5f-8a9b-0c1d2e3f4a5b --json --timeout 1800")]
     Resume(ResumeArgs),
     /// Receive MatchKraft's job.completed webhooks and complete the ledger's
     /// jobs (Ctrl-C stops).
+    #[command(after_help = "\
+Examples:
+  matchkraft listen
+  matchkraft listen --addr 0.0.0.0:8787   # behind a tunnel or a reverse proxy")]
     Listen(ListenArgs),
+    /// Print a shell completion script.
+    #[command(after_help = "\
+Examples:
+  matchkraft completions bash > ~/.local/share/bash-completion/completions/matchkraft
+  matchkraft completions zsh > \"${fpath[1]}/_matchkraft\"
+  matchkraft completions fish > ~/.config/fish/completions/matchkraft.fish")]
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub(crate) shell: Shell,
 }
 
 /// The records of a new job, from arguments, a file, or both.
@@ -93,6 +165,12 @@ pub(crate) struct RecordArgs {
     /// The job name [default: matchkraft-cli-TYPE-UNIXTIME].
     #[arg(long, short)]
     pub(crate) name: Option<String>,
+
+    /// Leave out records that repeat an earlier one (same email or URL
+    /// whatever the case; same contact). Without it, repeats are reported
+    /// and submitted as given.
+    #[arg(long)]
+    pub(crate) dedupe: bool,
 }
 
 #[derive(Debug, Args)]
@@ -110,6 +188,11 @@ pub(crate) struct RunArgs {
     /// first. Without it, `run` polls.
     #[arg(long, value_name = "ADDR")]
     pub(crate) webhook: Option<SocketAddr>,
+
+    /// Write the results to FILE instead of printing them: CSV, one row per
+    /// result with the input columns first (JSON when FILE ends in .json).
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -135,6 +218,17 @@ pub(crate) struct ListenArgs {
 pub(crate) struct SubmitArgs {
     #[command(flatten)]
     pub(crate) records: RecordArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ResultsArgs {
+    #[command(flatten)]
+    pub(crate) job: JobArgs,
+
+    /// Write the results to FILE instead of printing them: CSV, one row per
+    /// result with the input columns first (JSON when FILE ends in .json).
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
 }
 
 /// A job that exists already.
@@ -238,6 +332,18 @@ mod tests {
                 .global
                 .json
         );
+    }
+
+    #[test]
+    fn every_subcommand_has_examples() {
+        for sub in Cli::command().get_subcommands() {
+            let help = sub.get_after_help().map(|h| h.to_string()).unwrap_or_default();
+            assert!(
+                help.starts_with("Examples:\n") && help.contains(&format!("matchkraft {}", sub.get_name())),
+                "`matchkraft {} --help` has no examples of itself",
+                sub.get_name()
+            );
+        }
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub(crate) struct Waiting<'a> {
     /// Whether a webhook receiver runs for this job, so polling only backs
     /// it up.
     pub(crate) webhook: bool,
+    /// Where warnings go, and the progress line the polls update.
+    pub(crate) console: &'a crate::console::Console,
 }
 
 impl Waiting<'_> {
@@ -58,18 +60,18 @@ impl Waiting<'_> {
             // `UnknownJob`: the submit could not be recorded (it was said
             // then); nothing to claim, so just finish.
             Ok(Effect::New(_) | Effect::UnknownJob) => {}
-            Err(error) => eprintln!(
-                "warning: the ledger failed: {}",
+            Err(error) => self.console.warn(&format!(
+                "the ledger failed: {}",
                 crate::one_line(&format!("{error:#}"))
-            ),
+            )),
         }
         if job.status == JobStatus::Completed
             && let Err(error) = self.ledger.store_results(&results)
         {
-            eprintln!(
-                "warning: the results are not in the ledger: {}",
+            self.console.warn(&format!(
+                "the results are not in the ledger: {}",
                 crate::one_line(&format!("{error:#}"))
-            );
+            ));
         }
         Ok(results)
     }
@@ -99,6 +101,7 @@ impl Waiting<'_> {
                 Ok(results) if results.job.status.is_terminal() => return Ok(Some(results)),
                 Ok(results) => {
                     job = results.job;
+                    self.console.job(&job);
                     // Only for `matchkraft jobs` to show: not worth failing for.
                     let _ = self.ledger.set_status(&job.id, &job.status);
                 }
@@ -106,7 +109,7 @@ impl Waiting<'_> {
                     if let Error::RateLimited(Some(ms)) = error {
                         backoff.at_least(Duration::from_millis(ms));
                     }
-                    eprintln!("warning: {}; retrying", error.message());
+                    self.console.warn(&format!("{}; retrying", error.message()));
                 }
                 Err(error) => return Err(Failure::Api(error)),
             }

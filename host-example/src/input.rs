@@ -16,8 +16,13 @@
 //!   that may also pick that column out of several.
 //!
 //! Blank lines before the first and after the last record are ignored; a
-//! blank line between records is an error, since it usually means a record
-//! was lost.
+//! blank line between records, or a record with every field empty, is an
+//! error, since it usually means a record was lost. Repeated records are
+//! found by [`duplicates`]; the command reports them (and drops them only
+//! when asked to), since each one is paid for.
+//!
+//! Every record remembers where it came from (`argument 2`, `leads.csv line
+//! 7`), so that any report about it can say where to look.
 
 use std::fmt;
 use std::io::Read as _;
@@ -42,19 +47,30 @@ fn error<T>(message: impl Into<String>) -> Result<T, InputError> {
     Err(InputError(message.into()))
 }
 
+/// A job's records and where each one came from.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Input {
+    pub(crate) records: Records,
+    /// One per record, in order: `argument 2`, `leads.csv line 7`,
+    /// `stdin item [3]`.
+    pub(crate) origins: Vec<String>,
+}
+
 /// The records given as arguments, followed by those in `input` (a path, or
 /// `-` for stdin).
-pub(crate) fn collect(
-    job_type: JobType,
-    args: &[String],
-    input: Option<&Path>,
-) -> Result<Records, InputError> {
+pub(crate) fn collect(job_type: JobType, args: &[String], input: Option<&Path>) -> Result<Input, InputError> {
     let mut records = from_args(job_type, args)?;
+    let mut origins: Vec<String> = (1..=args.len()).map(|i| format!("argument {i}")).collect();
     if let Some(path) = input {
         let text = read_text(path)?;
-        let from_file =
-            from_text(job_type, &text).map_err(|e| InputError(format!("{}: {e}", display_path(path))))?;
+        let (from_file, places) =
+            parse_file(job_type, &text).map_err(|e| InputError(format!("{}: {e}", display_path(path))))?;
         append(&mut records, from_file);
+        origins.extend(
+            places
+                .into_iter()
+                .map(|place| format!("{} {place}", display_path(path))),
+        );
     }
     if records.is_empty() {
         return error(format!(
@@ -62,7 +78,91 @@ pub(crate) fn collect(
             what_a_record_is(job_type)
         ));
     }
-    Ok(records)
+    let empty: Vec<&str> = (0..records.len())
+        .filter(|&i| key(&records, i).is_empty())
+        .map(|i| origins[i].as_str())
+        .collect();
+    if !empty.is_empty() {
+        return error(format!(
+            "{} empty record(s), with every field empty: {} (remove them, or fill them in)",
+            empty.len(),
+            list_some(&empty)
+        ));
+    }
+    Ok(Input { records, origins })
+}
+
+/// At most five items, then how many more.
+pub(crate) fn list_some(items: &[&str]) -> String {
+    let mut text = items.iter().take(5).copied().collect::<Vec<_>>().join(", ");
+    if items.len() > 5 {
+        text.push_str(&format!(" and {} more", items.len() - 5));
+    }
+    text
+}
+
+/// A record that repeats an earlier one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Duplicate {
+    pub(crate) index: usize,
+    /// The first record it repeats.
+    pub(crate) first: usize,
+}
+
+/// The records that repeat an earlier record, compared as the API would
+/// treat them: emails and URLs without case or surrounding spaces, contacts
+/// by all three fields alike.
+pub(crate) fn duplicates(records: &Records) -> Vec<Duplicate> {
+    let mut seen = std::collections::HashMap::new();
+    (0..records.len())
+        .filter_map(|index| {
+            let first = *seen.entry(key(records, index)).or_insert(index);
+            (first != index).then_some(Duplicate { index, first })
+        })
+        .collect()
+}
+
+/// The records without the repeats `duplicates` found.
+pub(crate) fn without(input: Input, duplicates: &[Duplicate]) -> Input {
+    let drop: std::collections::HashSet<usize> = duplicates.iter().map(|d| d.index).collect();
+    fn keep<T>(list: Vec<T>, drop: &std::collections::HashSet<usize>) -> Vec<T> {
+        list.into_iter()
+            .enumerate()
+            .filter(|(i, _)| !drop.contains(i))
+            .map(|(_, item)| item)
+            .collect()
+    }
+    let records = match input.records {
+        Records::DomainScan(list) => Records::DomainScan(keep(list, &drop)),
+        Records::EmailValidation(list) => Records::EmailValidation(keep(list, &drop)),
+        Records::EmailFinder(list) => Records::EmailFinder(keep(list, &drop)),
+    };
+    Input {
+        records,
+        origins: keep(input.origins, &drop),
+    }
+}
+
+/// What makes two records the same; empty for an empty record.
+fn key(records: &Records, index: usize) -> String {
+    let norm = |s: &str| s.trim().to_lowercase();
+    match records {
+        Records::DomainScan(list) => norm(list[index].trim_end_matches('/')),
+        Records::EmailValidation(list) => norm(&list[index]),
+        Records::EmailFinder(list) => {
+            let c = &list[index];
+            let fields = [
+                norm(&c.first_name),
+                norm(&c.last_name),
+                norm(c.website.trim_end_matches('/')),
+            ];
+            if fields.iter().all(String::is_empty) {
+                String::new()
+            } else {
+                fields.join("\u{1f}")
+            }
+        }
+    }
 }
 
 fn what_a_record_is(job_type: JobType) -> &'static str {
@@ -135,10 +235,19 @@ fn contact_from_str(text: &str) -> Result<Contact, String> {
 }
 
 /// Records from a file's text: JSON when it starts with `[`, CSV otherwise.
+#[cfg(test)]
 pub(crate) fn from_text(job_type: JobType, text: &str) -> Result<Records, InputError> {
+    parse_file(job_type, text).map(|(records, _)| records)
+}
+
+/// Records from a file's text, each with its place in the file (`line 7`,
+/// `item [3]`).
+fn parse_file(job_type: JobType, text: &str) -> Result<(Records, Vec<String>), InputError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim_start().starts_with('[') {
-        from_json(job_type, text)
+        let records = from_json(job_type, text)?;
+        let places = (0..records.len()).map(|i| format!("item [{i}]")).collect();
+        Ok((records, places))
     } else {
         from_csv(job_type, text)
     }
@@ -284,20 +393,28 @@ struct Row {
     blank: bool,
 }
 
-fn from_csv(job_type: JobType, text: &str) -> Result<Records, InputError> {
+fn from_csv(job_type: JobType, text: &str) -> Result<(Records, Vec<String>), InputError> {
     let rows = data_rows(parse_csv(text)?)?;
     if rows.is_empty() {
-        return Ok(match job_type {
+        let none = match job_type {
             JobType::DomainScan => Records::DomainScan(Vec::new()),
             JobType::EmailValidation => Records::EmailValidation(Vec::new()),
             JobType::EmailFinder => Records::EmailFinder(Vec::new()),
-        });
+        };
+        return Ok((none, Vec::new()));
     }
-    match job_type {
+    let records = match job_type {
         JobType::EmailFinder => finder_from_csv(&rows).map(Records::EmailFinder),
         JobType::DomainScan => single_column_from_csv(job_type, &rows).map(Records::DomainScan),
         JobType::EmailValidation => single_column_from_csv(job_type, &rows).map(Records::EmailValidation),
-    }
+    }?;
+    // One record per data row, and the data rows are the last ones (after
+    // the header, if there is one).
+    let places = rows[rows.len() - records.len()..]
+        .iter()
+        .map(|row| format!("line {}", row.line))
+        .collect();
+    Ok((records, places))
 }
 
 /// The rows without leading and trailing blank lines; a blank line between
@@ -559,6 +676,90 @@ mod tests {
         assert!(error.0.starts_with("no records"), "{error}");
     }
 
+    /// A file in a folder of the test's own.
+    fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
+        let folder = std::env::temp_dir().join(format!("matchkraft-input-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let path = folder.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn every_record_knows_where_it_came_from() {
+        let path = temp_file("origins.csv", "Email Address\n\"a@x.com\"\nb@y.org\n");
+        let input = collect(JobType::EmailValidation, &["c@z.net".into()], Some(&path)).unwrap();
+        assert_eq!(input.records, emails(&["c@z.net", "a@x.com", "b@y.org"]));
+        let file = path.display();
+        assert_eq!(
+            input.origins,
+            [
+                "argument 1".to_string(),
+                format!("{file} line 2"),
+                format!("{file} line 3")
+            ]
+        );
+        let json = temp_file(
+            "origins.json",
+            r#"[{"firstName":"A","lastName":"B","website":"https://x.com"}]"#,
+        );
+        let input = collect(JobType::EmailFinder, &[], Some(&json)).unwrap();
+        assert_eq!(input.origins, [format!("{} item [0]", json.display())]);
+    }
+
+    #[test]
+    fn empty_records_are_reported_with_their_lines() {
+        let path = temp_file(
+            "empty.csv",
+            "firstName,lastName,website\nA,B,https://x.com\n,,\n\" \",,\nC,D,https://y.com\n",
+        );
+        let error = collect(JobType::EmailFinder, &[], Some(&path)).unwrap_err();
+        let file = path.display();
+        assert_eq!(
+            error.0,
+            format!(
+                "2 empty record(s), with every field empty: {file} line 3, {file} line 4 \
+                 (remove them, or fill them in)"
+            )
+        );
+        // A record with some fields is for the component to judge.
+        assert!(collect(JobType::EmailFinder, &["Ada,,".into()], None).is_ok());
+    }
+
+    #[test]
+    fn duplicates_are_found_loosely_and_dropped_only_on_request() {
+        let args: Vec<String> = ["a@x.com", "b@y.org", " A@X.com", "c@z.net", "b@y.org"]
+            .map(String::from)
+            .to_vec();
+        let input = collect(JobType::EmailValidation, &args, None).unwrap();
+        let found = duplicates(&input.records);
+        assert_eq!(
+            found,
+            [Duplicate { index: 2, first: 0 }, Duplicate { index: 4, first: 1 }]
+        );
+        let kept = without(input, &found);
+        assert_eq!(kept.records, emails(&["a@x.com", "b@y.org", "c@z.net"]));
+        assert_eq!(kept.origins, ["argument 1", "argument 2", "argument 4"]);
+        // Websites: a trailing slash is the same site; contacts: all three fields.
+        let sites = Records::DomainScan(vec!["https://x.com/".into(), "HTTPS://X.COM".into()]);
+        assert_eq!(duplicates(&sites), [Duplicate { index: 1, first: 0 }]);
+        let people = Records::EmailFinder(vec![
+            contact("Ada", "Lovelace", "https://x.com"),
+            contact("Ada", "Byron", "https://x.com"),
+            contact("ada", "LOVELACE", "https://x.com/"),
+        ]);
+        assert_eq!(duplicates(&people), [Duplicate { index: 2, first: 0 }]);
+    }
+
+    #[test]
+    fn list_some_stops_at_five() {
+        assert_eq!(list_some(&["a", "b"]), "a, b");
+        assert_eq!(
+            list_some(&["1", "2", "3", "4", "5", "6", "7"]),
+            "1, 2, 3, 4, 5 and 2 more"
+        );
+    }
+
     #[test]
     fn csv_single_column_with_and_without_header() {
         let expected = emails(&["a@x.com", "b@y.org"]);
@@ -686,7 +887,8 @@ mod tests {
             ),
             "line 3: blank line between records (remove it, or put the missing record back)"
         );
-        // An explicitly empty quoted field is a record, for the component to judge.
+        // An explicitly empty quoted field is a record (which `collect` reports
+        // as empty).
         assert_eq!(
             from_text(JobType::EmailValidation, "a@x.com\n\"\"\nb@y.org").unwrap(),
             emails(&["a@x.com", "", "b@y.org"])

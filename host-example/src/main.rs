@@ -2,36 +2,50 @@
 //! command line, through the MatchKraft WebAssembly component.
 //!
 //! Exit codes: 0 success; 1 an error from the API or the component (or the
-//! host); 2 a usage or input error; 3 the job failed; 4 gave up waiting for
-//! the job; 130 interrupted.
+//! host); 2 a usage or input error (nothing submitted); 3 the job failed; 4
+//! gave up waiting for the job; 130 interrupted. `--help` lists them too.
+//!
+//! Results go to stdout (or `--output FILE`); everything else (progress,
+//! informational lines, warnings, errors) to stderr, through [`Console`].
 
 mod cli;
 mod complete;
+mod console;
+mod export;
 mod input;
 mod output;
 mod poll;
 mod resume;
+mod term;
 
 use std::io::Write as _;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::Parser as _;
 use matchkraft_host::{
     DEFAULT_BASE_URL, Error, HostConfig, Job, JobResults, JobStatus, JobType, Ledger, ListenerEvent,
-    ListenerHandle, MatchKraft, Records,
+    ListenerHandle, MatchKraft,
 };
 use matchkraft_simulator::{SimConfig, Simulator, WebhookConfig};
 use tokio::time::Instant;
 
-use cli::{Cli, Command, Global, JobArgs, ListenArgs, RecordArgs, RunArgs};
+use cli::{Cli, Command, Global, JobArgs, ListenArgs, RecordArgs, ResultsArgs, RunArgs};
 use complete::Waiting;
+use console::Console;
+use input::Input;
+use term::{Surroundings, Term};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    match execute(cli).await {
+    let term = Term::decide(cli.global.color, cli.global.quiet, &Surroundings::current());
+    let console = Console::new(term);
+    let outcome = execute(cli, &console).await;
+    console.stop();
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             failure.report();
@@ -46,6 +60,9 @@ enum Failure {
     Usage(String),
     /// The component's typed error (exit 1).
     Api(Error),
+    /// The component found a record invalid (exit 2: nothing was
+    /// submitted); `origin` says where the record came from.
+    Record { error: Error, origin: String },
     /// The host could not run the component, or it trapped (exit 1).
     Host(anyhow::Error),
     /// The job finished as `failed` (exit 3).
@@ -63,7 +80,7 @@ impl Failure {
     fn exit_code(&self) -> u8 {
         match self {
             Failure::Api(_) | Failure::Host(_) => 1,
-            Failure::Usage(_) => 2,
+            Failure::Usage(_) | Failure::Record { .. } => 2,
             Failure::JobFailed(_) => 3,
             Failure::Timeout { .. } => 4,
             Failure::Interrupted(_) => 130,
@@ -76,6 +93,10 @@ impl Failure {
         let (message, hint) = match self {
             Failure::Usage(message) => (message.clone(), None),
             Failure::Api(error) => (error.message().to_string(), hint(error)),
+            Failure::Record { error, origin } => (
+                error.message().to_string(),
+                Some(format!("that record is {origin}; nothing was submitted")),
+            ),
             Failure::Host(error) => (one_line(&format!("{error:#}")), None),
             Failure::JobFailed(job) => (output::job_line(job), None),
             Failure::Timeout { job, waited } => (
@@ -142,20 +163,20 @@ fn hint(error: &Error) -> Option<String> {
     Some(hint.to_string())
 }
 
-async fn execute(cli: Cli) -> Result<(), Failure> {
+async fn execute(cli: Cli, console: &Console) -> Result<(), Failure> {
     let json = cli.global.json;
     match cli.command {
         Command::Run(args) => {
-            let records = read_records(&args.records)?;
+            let input = read_records(&args.records, console)?;
             let ledger = open_ledger(&cli.global)?;
-            let session = Session::start(&cli.global).await?;
-            run(&session, &ledger, &args, records, json).await
+            let session = Session::start(&cli.global, console).await?;
+            run(&session, &ledger, &args, input, json, console).await
         }
         Command::Submit(args) => {
-            let records = read_records(&args.records)?;
+            let input = read_records(&args.records, console)?;
             let ledger = open_ledger(&cli.global)?;
-            let session = Session::start(&cli.global).await?;
-            let job = submit(&session.host, &ledger, &args.records, records).await?;
+            let session = Session::start(&cli.global, console).await?;
+            let job = submit(&session.host, &ledger, &args.records, input, console).await?;
             if json {
                 print(&output::to_text(&output::job_json(&job)));
             } else {
@@ -164,7 +185,7 @@ async fn execute(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Status(args) => {
-            let session = Session::start(&cli.global).await?;
+            let session = Session::start(&cli.global, console).await?;
             let job = session.host.status(args.job_type.into(), &args.job_id).await??;
             if json {
                 print(&output::to_text(&output::job_json(&job)));
@@ -174,8 +195,8 @@ async fn execute(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Results(args) => {
-            let session = Session::start(&cli.global).await?;
-            results(&session.host, &args, json).await
+            let session = Session::start(&cli.global, console).await?;
+            results(&session.host, &args, json, console).await
         }
         Command::Jobs => {
             let ledger = open_ledger(&cli.global)?;
@@ -183,7 +204,7 @@ async fn execute(cli: Cli) -> Result<(), Failure> {
             if json {
                 print(&output::to_text(&output::jobs_json(&jobs)));
             } else {
-                print(&output::jobs_table(&jobs));
+                print(&output::jobs_table(&jobs, console.term()));
             }
             Ok(())
         }
@@ -192,12 +213,23 @@ async fn execute(cli: Cli) -> Result<(), Failure> {
             // The host's own deadline must not cut the wait short.
             let call_timeout = Duration::from_secs(args.timeout).saturating_add(Duration::from_secs(60));
             let host = connect(&cli.global, "resume", call_timeout)?;
-            resume::resume(&host, &ledger, &args, json).await
+            resume::resume(&host, &ledger, &args, json, console).await
         }
         Command::Listen(args) => {
             let ledger = open_ledger(&cli.global)?;
             let host = connect(&cli.global, "listen", matchkraft_host::DEFAULT_CALL_TIMEOUT)?;
-            listen(host, ledger, &args).await
+            listen(host, ledger, &args, console).await
+        }
+        Command::Completions(args) => {
+            let mut script = Vec::new();
+            clap_complete::generate(
+                args.shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "matchkraft",
+                &mut script,
+            );
+            print(&String::from_utf8_lossy(&script));
+            Ok(())
         }
     }
 }
@@ -239,9 +271,34 @@ fn connect(global: &Global, command: &str, call_timeout: Duration) -> Result<Mat
     })
 }
 
-fn read_records(args: &RecordArgs) -> Result<Records, Failure> {
-    input::collect(args.job_type.into(), &args.records, args.input.as_deref())
-        .map_err(|e| Failure::Usage(e.to_string()))
+/// The records to submit; repeated records are reported, and left out with
+/// `--dedupe`.
+fn read_records(args: &RecordArgs, console: &Console) -> Result<Input, Failure> {
+    let input = input::collect(args.job_type.into(), &args.records, args.input.as_deref())
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let repeats = input::duplicates(&input.records);
+    if repeats.is_empty() {
+        return Ok(input);
+    }
+    let pairs: Vec<String> = repeats
+        .iter()
+        .map(|d| format!("{} repeats {}", input.origins[d.index], input.origins[d.first]))
+        .collect();
+    let pairs: Vec<&str> = pairs.iter().map(String::as_str).collect();
+    let pairs = input::list_some(&pairs);
+    if args.dedupe {
+        console.info(&format!(
+            "left out {} repeated record(s) (--dedupe): {pairs}",
+            repeats.len()
+        ));
+        Ok(input::without(input, &repeats))
+    } else {
+        console.warn(&format!(
+            "{} repeated record(s), submitted as given (each is paid for; --dedupe leaves them out): {pairs}",
+            repeats.len()
+        ));
+        Ok(input)
+    }
 }
 
 /// The host, and the simulator it talks to when the command runs offline
@@ -252,17 +309,17 @@ struct Session {
 }
 
 impl Session {
-    async fn start(global: &Global) -> Result<Session, Failure> {
+    async fn start(global: &Global, console: &Console) -> Result<Session, Failure> {
         let api_key = global.api_key.clone().filter(|k| !k.trim().is_empty());
         let base_url = global.base_url.clone().filter(|u| !u.trim().is_empty());
         let (config, simulator) = match (api_key, base_url) {
             (None, None) => {
                 let simulator = start_simulator().await?;
-                eprintln!(
+                console.info(&format!(
                     "no MATCHKRAFT_API_KEY set: using the built-in MatchKraft simulator at {} \
                      (results are simulated)",
                     simulator.base_url()
-                );
+                ));
                 let config =
                     HostConfig::new(simulator.base_url()).with_api_key(simulator.config().api_key.clone());
                 (config, Some(simulator))
@@ -299,26 +356,46 @@ async fn submit(
     host: &MatchKraft,
     ledger: &Ledger,
     args: &RecordArgs,
-    records: Records,
+    input: Input,
+    console: &Console,
 ) -> Result<Job, Failure> {
     let name = match &args.name {
         Some(name) => name.clone(),
         None => default_job_name(args.job_type.into()),
     };
-    let record_count = records.len();
-    let job = host.submit(&name, records).await??;
+    let record_count = input.records.len();
+    let job = match host.submit(&name, input.records).await? {
+        Ok(job) => job,
+        Err(error) => return Err(with_origin(error, &input.origins)),
+    };
     if let Err(error) = ledger.record_submitted(&job, record_count, &host.config().base_url) {
         // The job exists (and is paid for) even so: say its id.
-        eprintln!(
-            "warning: job {} ({}) is not in the ledger: {}; fetch its results with `matchkraft results {} {}`",
+        console.warn(&format!(
+            "job {} ({}) is not in the ledger: {}; fetch its results with `matchkraft results {} {}`",
             job.id,
             job.job_type,
             one_line(&format!("{error:#}")),
             job.job_type,
             job.id
-        );
+        ));
     }
     Ok(job)
+}
+
+/// An invalid record named by the component (by its index) becomes a usage
+/// error that also says where the record came from.
+fn with_origin(error: Error, origins: &[String]) -> Failure {
+    let origin = match &error {
+        Error::PermanentInvalidInput(invalid) => invalid
+            .index
+            .and_then(|i| origins.get(usize::try_from(i).ok()?))
+            .cloned(),
+        _ => None,
+    };
+    match origin {
+        Some(origin) => Failure::Record { error, origin },
+        None => Failure::Api(error),
+    }
 }
 
 /// `matchkraft-cli-email-validation-1732650000`.
@@ -336,19 +413,20 @@ async fn run(
     session: &Session,
     ledger: &Ledger,
     args: &RunArgs,
-    records: Records,
+    input: Input,
     json: bool,
+    console: &Console,
 ) -> Result<(), Failure> {
     let host = &session.host;
     let started = Instant::now();
     let deadline = started + Duration::from_secs(args.timeout);
     // The receiver listens before the job exists, so no webhook can be missed.
     let receiver = match args.webhook {
-        Some(addr) => Some(start_receiver(session, ledger, addr).await?),
+        Some(addr) => Some(start_receiver(session, ledger, addr, console).await?),
         None => None,
     };
-    let job = submit(host, ledger, &args.records, records).await?;
-    eprintln!("submitted {}", output::job_line(&job));
+    let job = submit(host, ledger, &args.records, input, console).await?;
+    console.info(&format!("submitted {}", output::job_line(&job)));
 
     let waiting = Waiting {
         host,
@@ -356,17 +434,21 @@ async fn run(
         started,
         deadline,
         webhook: receiver.is_some(),
+        console,
     };
+    console.job(&job);
     // Once the job exists, Ctrl-C says how to get back to it.
     let results = tokio::select! {
-        finished = waiting.complete(job.clone()) => finished?,
-        _ = tokio::signal::ctrl_c() => return Err(Failure::Interrupted(job)),
+        finished = waiting.complete(job.clone()) => finished,
+        _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted(job.clone())),
     };
+    console.stop();
+    let results = results?;
     if let Some(receiver) = receiver {
         receiver.shutdown(RECEIVER_GRACE).await;
     }
     if results.job.status == JobStatus::Failed {
-        if json {
+        if json && args.output.is_none() {
             print(&output::to_text(&output::results_json(&results)));
         }
         return Err(Failure::JobFailed(results.job));
@@ -375,13 +457,12 @@ async fn run(
         Some(source) => format!(" (completed via {})", source.as_str()),
         None => String::new(),
     };
-    eprintln!(
+    console.info(&format!(
         "{} with {} result(s){via}",
         output::job_line(&results.job),
         results.records.len()
-    );
-    show_results(&results, json);
-    Ok(())
+    ));
+    deliver(&results, json, args.output.as_deref(), console)
 }
 
 /// Starts the webhook receiver of `run --webhook`; its warnings go to stderr,
@@ -390,16 +471,18 @@ async fn start_receiver(
     session: &Session,
     ledger: &Ledger,
     addr: SocketAddr,
+    console: &Console,
 ) -> Result<ListenerHandle, Failure> {
-    let on_event = |event: ListenerEvent| {
+    let warnings = console.clone();
+    let on_event = move |event: ListenerEvent| {
         if event.is_warning() {
-            eprintln!("warning: {event}");
+            warnings.warn(&event.to_string());
         }
     };
     let receiver = matchkraft_host::listen(addr, session.host.clone(), ledger.clone(), on_event)
         .await
         .map_err(|e| Failure::Host(anyhow::anyhow!("cannot receive webhooks on {addr}: {e}")))?;
-    eprintln!("receiving webhooks at {}", receiver.url());
+    console.info(&format!("receiving webhooks at {}", receiver.url()));
     if let Some(simulator) = &session.simulator {
         let url = format!("http://127.0.0.1:{}/", receiver.addr().port());
         let webhook = WebhookConfig::new(url);
@@ -412,12 +495,18 @@ async fn start_receiver(
 
 /// `matchkraft listen`: receives webhooks until Ctrl-C, printing one line
 /// per event (problems on stderr).
-async fn listen(host: MatchKraft, ledger: Ledger, args: &ListenArgs) -> Result<(), Failure> {
+async fn listen(
+    host: MatchKraft,
+    ledger: Ledger,
+    args: &ListenArgs,
+    console: &Console,
+) -> Result<(), Failure> {
     let pending = ledger.pending()?.len();
     let path = ledger.path().display().to_string();
-    let on_event = |event: ListenerEvent| {
+    let warnings = console.clone();
+    let on_event = move |event: ListenerEvent| {
         if event.is_warning() {
-            eprintln!("warning: {event}");
+            warnings.warn(&event.to_string());
         } else {
             print(&format!("{event}\n"));
         }
@@ -425,26 +514,34 @@ async fn listen(host: MatchKraft, ledger: Ledger, args: &ListenArgs) -> Result<(
     let receiver = matchkraft_host::listen(args.addr, host, ledger, on_event)
         .await
         .map_err(|e| Failure::Host(anyhow::anyhow!("cannot listen on {}: {e}", args.addr)))?;
-    eprintln!(
+    console.info(&format!(
         "listening for MatchKraft webhooks at {} (ledger {path}, {pending} job(s) waiting for results); \
          Ctrl-C stops",
         receiver.url()
-    );
+    ));
     let _ = tokio::signal::ctrl_c().await;
-    eprintln!("stopping: finishing the fetches under way");
+    console.info("stopping: finishing the fetches under way");
     let abandoned = receiver.shutdown(Duration::from_secs(10)).await;
     if abandoned > 0 {
-        eprintln!("{abandoned} fetch(es) were cut short; `matchkraft resume` completes those jobs");
+        console.warn(&format!(
+            "{abandoned} fetch(es) were cut short; `matchkraft resume` completes those jobs"
+        ));
     }
     Ok(())
 }
 
-async fn results(host: &MatchKraft, args: &JobArgs, json: bool) -> Result<(), Failure> {
-    let results = host.results(args.job_type.into(), &args.job_id).await??;
+async fn results(
+    host: &MatchKraft,
+    args: &ResultsArgs,
+    json: bool,
+    console: &Console,
+) -> Result<(), Failure> {
+    let JobArgs { job_type, job_id } = &args.job;
+    let results = host.results((*job_type).into(), job_id).await??;
     match results.job.status {
-        JobStatus::Completed => show_results(&results, json),
+        JobStatus::Completed => deliver(&results, json, args.output.as_deref(), console)?,
         JobStatus::Failed => {
-            if json {
+            if json && args.output.is_none() {
                 print(&output::to_text(&output::results_json(&results)));
             }
             return Err(Failure::JobFailed(results.job));
@@ -454,18 +551,42 @@ async fn results(host: &MatchKraft, args: &JobArgs, json: bool) -> Result<(), Fa
                 print(&output::to_text(&output::results_json(&results)));
             } else {
                 print(&format!("{}\n", output::job_line(&results.job)));
-                eprintln!("the job has not finished: no results yet");
             }
+            console.info("the job has not finished: no results yet");
         }
     }
     Ok(())
 }
 
-fn show_results(results: &JobResults, json: bool) {
+/// The results to `--output FILE` when given, else to stdout as JSON or a
+/// table.
+fn deliver(
+    results: &JobResults,
+    json: bool,
+    output: Option<&Path>,
+    console: &Console,
+) -> Result<(), Failure> {
+    match output {
+        Some(path) => {
+            let count = export::write(path, results).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot write {}: {e}; the results are in the ledger (`matchkraft resume {}`)",
+                    path.display(),
+                    results.job.id
+                )
+            })?;
+            console.info(&format!("wrote {count} result(s) to {}", path.display()));
+        }
+        None => show_results(results, json, console),
+    }
+    Ok(())
+}
+
+pub(crate) fn show_results(results: &JobResults, json: bool, console: &Console) {
     if json {
         print(&output::to_text(&output::results_json(results)));
     } else {
-        print(&output::table(&results.records));
+        print(&output::table(&results.records, console.term()));
     }
 }
 

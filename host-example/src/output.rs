@@ -4,8 +4,10 @@
 //! job ledger stores results in the same shape.
 
 use matchkraft_host::ledger::LedgerJob;
-use matchkraft_host::{Job, JobStatus, ResultRecords};
+use matchkraft_host::{EmailStatus, Job, JobStatus, ResultRecords};
 use serde_json::{Value, json};
+
+use crate::term::{Term, Tone};
 
 pub(crate) use matchkraft_host::json::{job_to_json as job_json, results_to_json as results_json};
 
@@ -23,15 +25,19 @@ pub(crate) fn job_line(job: &Job) -> String {
 }
 
 /// The results as an aligned table with one header line, or `(no results)`.
-pub(crate) fn table(records: &ResultRecords) -> String {
-    let (headers, rows): (&[&str], Vec<Vec<String>>) = match records {
+/// Status words are coloured when `term` allows it.
+pub(crate) fn table(records: &ResultRecords, term: &Term) -> String {
+    let (headers, rows): (&[&str], Vec<Vec<Cell>>) = match records {
         ResultRecords::EmailValidation(list) => (
             &["EMAIL", "STATUS", "VERIFIED", "REASON"],
             list.iter()
                 .map(|r| {
                     vec![
                         text(r.email.as_deref()),
-                        text(r.status.as_ref().map(|s| s.as_str())),
+                        match &r.status {
+                            Some(status) => Cell::new(status.as_str(), email_status_tone(status)),
+                            None => Cell::missing(),
+                        },
                         yes_no(r.verified),
                         text(r.reason.as_deref()),
                     ]
@@ -46,8 +52,9 @@ pub(crate) fn table(records: &ResultRecords) -> String {
                         text(r.first_name.as_deref()),
                         text(r.last_name.as_deref()),
                         text(r.website.as_deref()),
-                        text(r.email.as_deref()),
-                        r.confidence.map_or_else(|| "-".to_string(), number),
+                        text(r.email.as_deref()).toned(Tone::Good),
+                        r.confidence
+                            .map_or_else(Cell::missing, |c| Cell::new(number(c), Tone::Plain)),
                     ]
                 })
                 .collect(),
@@ -60,11 +67,7 @@ pub(crate) fn table(records: &ResultRecords) -> String {
                     vec![
                         text(r.website.as_deref()),
                         text(r.domain.as_deref()),
-                        if emails.is_empty() {
-                            "-".to_string()
-                        } else {
-                            emails.join(", ")
-                        },
+                        text(Some(&emails.join(", "))).toned(Tone::Good),
                     ]
                 })
                 .collect(),
@@ -73,26 +76,48 @@ pub(crate) fn table(records: &ResultRecords) -> String {
     if rows.is_empty() {
         return "(no results)\n".to_string();
     }
-    render(headers, &rows)
+    render(headers, &rows, term)
+}
+
+/// Deliverable reads good; undeliverable bad; the rest needs a second look.
+fn email_status_tone(status: &EmailStatus) -> Tone {
+    match status {
+        EmailStatus::Valid => Tone::Good,
+        EmailStatus::Invalid | EmailStatus::SpamTrap => Tone::Bad,
+        EmailStatus::CatchAll | EmailStatus::Unknown | EmailStatus::Disposable | EmailStatus::Role => {
+            Tone::Doubtful
+        }
+        EmailStatus::Other(_) => Tone::Plain,
+    }
+}
+
+fn job_status_tone(status: &JobStatus) -> Tone {
+    match status {
+        JobStatus::Completed => Tone::Good,
+        JobStatus::Failed => Tone::Bad,
+        JobStatus::Pending | JobStatus::Processing => Tone::Doubtful,
+        JobStatus::Other(_) => Tone::Plain,
+    }
 }
 
 /// The ledger's jobs as a table, in the order given, or a note that there
 /// are none.
-pub(crate) fn jobs_table(jobs: &[LedgerJob]) -> String {
+pub(crate) fn jobs_table(jobs: &[LedgerJob], term: &Term) -> String {
     if jobs.is_empty() {
         return "(no jobs in the ledger)\n".to_string();
     }
-    let rows: Vec<Vec<String>> = jobs
+    let plain = |text: String| Cell::new(text, Tone::Plain);
+    let rows: Vec<Vec<Cell>> = jobs
         .iter()
         .map(|job| {
             vec![
-                job.id.clone(),
-                job.job_type.to_string(),
+                plain(job.id.clone()),
+                plain(job.job_type.to_string()),
                 text(job.name.as_deref()),
-                job.record_count.to_string(),
-                job.submitted_at.clone(),
-                job.status.to_string(),
-                results_cell(job),
+                plain(job.record_count.to_string()),
+                plain(job.submitted_at.clone()),
+                Cell::new(job.status.to_string(), job_status_tone(&job.status)),
+                plain(results_cell(job)),
             ]
         })
         .collect();
@@ -107,6 +132,7 @@ pub(crate) fn jobs_table(jobs: &[LedgerJob]) -> String {
             "RESULTS",
         ],
         &rows,
+        term,
     )
 }
 
@@ -147,26 +173,60 @@ pub(crate) fn jobs_json(jobs: &[LedgerJob]) -> Value {
     )
 }
 
-/// Left-aligned columns two spaces apart, without trailing spaces.
-fn render(headers: &[&str], rows: &[Vec<String>]) -> String {
+/// One table cell: its text, and how it reads at a glance.
+struct Cell {
+    text: String,
+    tone: Tone,
+}
+
+impl Cell {
+    fn new(text: impl Into<String>, tone: Tone) -> Cell {
+        Cell {
+            text: text.into(),
+            tone,
+        }
+    }
+
+    /// `-`, dimmed.
+    fn missing() -> Cell {
+        Cell::new("-", Tone::Dim)
+    }
+
+    /// The same cell in `tone`, unless it is a missing value.
+    fn toned(self, tone: Tone) -> Cell {
+        if self.tone == Tone::Dim {
+            self
+        } else {
+            Cell { tone, ..self }
+        }
+    }
+}
+
+/// Left-aligned columns two spaces apart, without trailing spaces. Widths
+/// are those of the text: colour codes are added after padding.
+fn render(headers: &[&str], rows: &[Vec<Cell>], term: &Term) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+            *width = (*width).max(cell.text.chars().count());
         }
     }
+    let header: Vec<Cell> = headers.iter().map(|h| Cell::new(*h, Tone::Plain)).collect();
     let mut out = String::new();
-    let header: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
     for row in std::iter::once(&header).chain(rows) {
         let mut line = String::new();
+        let mut padding = 0;
         for (i, (cell, width)) in row.iter().zip(&widths).enumerate() {
             if i > 0 {
-                line.push_str("  ");
+                padding += 2;
             }
-            line.push_str(cell);
-            line.extend(std::iter::repeat_n(' ', width - cell.chars().count()));
+            // Pending padding is written only before a next cell, so that no
+            // line ends in spaces.
+            line.extend(std::iter::repeat_n(' ', padding));
+            line.push_str(&term.paint(&cell.text, cell.tone));
+            padding = width - cell.text.chars().count();
         }
-        out.push_str(line.trim_end());
+        out.push_str(&line);
         out.push('\n');
     }
     out
@@ -174,20 +234,24 @@ fn render(headers: &[&str], rows: &[Vec<String>]) -> String {
 
 /// A cell's text: control characters (a line break in an API message) would
 /// break the table, so they become spaces; a missing value is `-`.
-fn text(value: Option<&str>) -> String {
+fn text(value: Option<&str>) -> Cell {
     match value {
-        Some(v) if !v.is_empty() => v.chars().map(|c| if c.is_control() { ' ' } else { c }).collect(),
-        _ => "-".to_string(),
+        Some(v) if !v.is_empty() => Cell::new(
+            v.chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect::<String>(),
+            Tone::Plain,
+        ),
+        _ => Cell::missing(),
     }
 }
 
-fn yes_no(value: Option<bool>) -> String {
+fn yes_no(value: Option<bool>) -> Cell {
     match value {
-        Some(true) => "yes",
-        Some(false) => "no",
-        None => "-",
+        Some(true) => Cell::new("yes", Tone::Plain),
+        Some(false) => Cell::new("no", Tone::Plain),
+        None => Cell::missing(),
     }
-    .to_string()
 }
 
 /// `95` for 95.0, `87.5` for 87.5, at most two decimals.
@@ -214,6 +278,30 @@ mod tests {
         DomainScanResult, EmailFinderResult, EmailStatus, EmailValidationResult, FoundEmail, JobStatus,
         JobType,
     };
+
+    const PLAIN: Term = Term {
+        color: false,
+        progress: false,
+        chatty: true,
+    };
+
+    #[test]
+    fn colour_marks_status_words_and_keeps_the_columns_aligned() {
+        let coloured = Term { color: true, ..PLAIN };
+        let table = table(&validation(), &coloured);
+        assert!(table.contains("\x1b[32mvalid\x1b[0m"), "{table:?}");
+        assert!(table.contains("\x1b[33mcatch-all\x1b[0m"), "{table:?}");
+        assert!(table.contains("\x1b[2m-\x1b[0m"), "{table:?}");
+        // Without the codes it is exactly the plain table.
+        let stripped = table
+            .replace("\x1b[32m", "")
+            .replace("\x1b[33m", "")
+            .replace("\x1b[2m", "");
+        assert_eq!(
+            stripped.replace("\x1b[0m", ""),
+            super::table(&validation(), &PLAIN)
+        );
+    }
 
     fn job(job_type: JobType, status: JobStatus) -> Job {
         Job {
@@ -247,7 +335,7 @@ mod tests {
     #[test]
     fn validation_table() {
         assert_eq!(
-            table(&validation()),
+            table(&validation(), &PLAIN),
             "EMAIL               STATUS     VERIFIED  REASON\n\
              ada@example.com     valid      yes       -\n\
              x@catchall.example  catch-all  no        accepts all\n"
@@ -275,7 +363,7 @@ mod tests {
             },
         ]);
         assert_eq!(
-            table(&records),
+            table(&records, &PLAIN),
             "FIRST NAME  LAST NAME  WEBSITE              EMAIL            CONFIDENCE\n\
              Ada         Lovelace   https://example.com  ada@example.com  87.5\n\
              Bob         -          -                    -                0\n"
@@ -310,7 +398,7 @@ mod tests {
             },
         ]);
         assert_eq!(
-            table(&records),
+            table(&records, &PLAIN),
             "WEBSITE                DOMAIN       EMAILS\n\
              https://example.com    example.com  info@example.com, ada@example.com\n\
              https://empty.example  -            -\n"
@@ -319,7 +407,10 @@ mod tests {
 
     #[test]
     fn empty_results() {
-        assert_eq!(table(&ResultRecords::EmailFinder(vec![])), "(no results)\n");
+        assert_eq!(
+            table(&ResultRecords::EmailFinder(vec![]), &PLAIN),
+            "(no results)\n"
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@ use matchkraft_host::{Error, JobResults, JobStatus, Ledger, MatchKraft};
 use tokio::task::JoinSet;
 
 use crate::cli::ResumeArgs;
+use crate::console::Console;
 use crate::{Failure, output, show_results};
 
 /// Resumes `args.job_id`, or every pending job of the ledger that was
@@ -27,6 +28,7 @@ pub(crate) async fn resume(
     ledger: &Ledger,
     args: &ResumeArgs,
     json: bool,
+    console: &Console,
 ) -> Result<(), Failure> {
     let base_url = host.config().base_url.trim_end_matches('/').to_string();
     let jobs = match &args.job_id {
@@ -42,16 +44,16 @@ pub(crate) async fn resume(
         .into_iter()
         .partition(|job| job.base_url.trim_end_matches('/') == base_url);
     for job in &elsewhere {
-        eprintln!(
+        console.warn(&format!(
             "skipping job {}: it was submitted to {}; resume it with --base-url {}",
             job.id, job.base_url, job.base_url
-        );
+        ));
     }
     if ours.is_empty() {
         if args.job_id.is_some() {
             return Err(Failure::Usage("the job belongs to another API base URL".into()));
         }
-        eprintln!("nothing to resume: every job in the ledger has its results");
+        console.info("nothing to resume: every job in the ledger has its results");
         return Ok(());
     }
 
@@ -59,22 +61,28 @@ pub(crate) async fn resume(
     let mut waits = JoinSet::new();
     for job in ours {
         if job.results_at.is_some() {
-            print_stored(ledger, &job, json)?;
+            print_stored(ledger, &job, json, console)?;
             continue;
         }
-        eprintln!("waiting for {}", output::job_line(&job.to_job()));
+        console.info(&format!("waiting for {}", output::job_line(&job.to_job())));
         let (host, ledger) = (host.clone(), ledger.clone());
         waits.spawn(async move { resume_one(&host, &ledger, &job, timeout).await });
     }
+    let waiting_for = |left: usize| format!("waiting for {left} job(s)");
+    console.waiting(waiting_for(waits.len()));
 
     let mut failures = Vec::new();
     while let Some(finished) = waits.join_next().await {
         let outcome = finished
             .map_err(|e| Failure::Host(e.into()))
             .and_then(|outcome| outcome);
-        match outcome.and_then(|results| finish(&results, json)) {
+        console.stop();
+        match outcome.and_then(|results| finish(&results, json, console)) {
             Ok(()) => {}
             Err(failure) => failures.push(failure),
+        }
+        if !waits.is_empty() {
+            console.waiting(waiting_for(waits.len()));
         }
     }
     match failures.len() {
@@ -122,30 +130,30 @@ async fn resume_one(
 }
 
 /// Prints a finished job as `run` does; a failed job is a failure.
-fn finish(results: &JobResults, json: bool) -> Result<(), Failure> {
+fn finish(results: &JobResults, json: bool, console: &Console) -> Result<(), Failure> {
     if results.job.status == JobStatus::Failed {
         if json {
             crate::print(&output::to_text(&output::results_json(results)));
         }
         return Err(Failure::JobFailed(results.job.clone()));
     }
-    eprintln!(
+    console.info(&format!(
         "{} with {} result(s)",
         output::job_line(&results.job),
         results.records.len()
-    );
-    show_results(results, json);
+    ));
+    show_results(results, json, console);
     Ok(())
 }
 
 /// Prints results the ledger already holds: the stored document itself with
 /// `--json`.
-fn print_stored(ledger: &Ledger, job: &LedgerJob, json: bool) -> Result<(), Failure> {
-    eprintln!(
+fn print_stored(ledger: &Ledger, job: &LedgerJob, json: bool, console: &Console) -> Result<(), Failure> {
+    console.info(&format!(
         "job {} has its results in the ledger (stored {})",
         job.id,
         job.results_at.as_deref().unwrap_or("-")
-    );
+    ));
     if json {
         if let Some(document) = ledger.results_document(&job.id)? {
             let value: serde_json::Value = serde_json::from_str(&document).map_err(anyhow::Error::from)?;
@@ -154,7 +162,7 @@ fn print_stored(ledger: &Ledger, job: &LedgerJob, json: bool) -> Result<(), Fail
         return Ok(());
     }
     if let Some(results) = ledger.results(&job.id)? {
-        show_results(&results, false);
+        show_results(&results, false, console);
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 use matchkraft_simulator::{SimConfig, Simulator};
 use serde_json::Value;
+use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -163,8 +164,201 @@ fn errors_are_one_line_with_a_hint_and_never_show_the_key() {
 #[test]
 fn invalid_records_are_refused_before_anything_is_sent() {
     let output = matchkraft(&["run", "email-validation", "john@gmail.com", "not-an-email"]);
-    assert!(!output.status.success());
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "an input error: {}",
+        stderr(&output)
+    );
     let err = stderr(&output);
     assert!(err.contains("record 1"), "names the record: {err}");
     assert!(err.contains("not-an-email"), "{err}");
+    assert!(
+        err.contains("hint: that record is argument 2; nothing was submitted"),
+        "{err}"
+    );
+}
+
+/// A folder of the test's own under the system's temporary folder.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("matchkraft-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The CSV `--output` writes goes back in as `--input`: a spreadsheet's
+/// headers in, one row per result out with the input columns first, and the
+/// same file again from the second pass.
+#[test]
+fn csv_output_round_trips_through_input() {
+    let dir = temp_dir("round-trip");
+    let leads = dir.join("leads.csv");
+    std::fs::write(
+        &leads,
+        "First Name,Last Name,Company Website,Owner\n\
+         Arseniy,Grusha,https://dataprana.io,me\n\
+         \"Randi, Jr.\",Zuckerberg,https://zuckerbergmedia.com,you\n",
+    )
+    .unwrap();
+    let first = dir.join("first.csv");
+    let output = matchkraft(&[
+        "run",
+        "email-finder",
+        "--input",
+        leads.to_str().unwrap(),
+        "--output",
+        first.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "", "the results go to the file, not stdout");
+    assert!(
+        stderr(&output).contains("wrote 2 result(s) to"),
+        "{}",
+        stderr(&output)
+    );
+    let written = std::fs::read_to_string(&first).unwrap();
+    let lines: Vec<&str> = written.lines().collect();
+    assert_eq!(lines[0], "first_name,last_name,website,email,confidence");
+    assert!(
+        lines[1].starts_with("Arseniy,Grusha,https://dataprana.io,arseniy@dataprana.io,"),
+        "{written}"
+    );
+    assert!(
+        lines[2].starts_with("\"Randi, Jr.\",Zuckerberg,https://zuckerbergmedia.com,"),
+        "{written}"
+    );
+    assert_eq!(lines.len(), 3, "{written}");
+
+    let second = dir.join("second.csv");
+    let output = matchkraft(&[
+        "run",
+        "email-finder",
+        "--input",
+        first.to_str().unwrap(),
+        "--output",
+        second.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(std::fs::read_to_string(&second).unwrap(), written);
+
+    // `results --output x.json` writes the `--json` document.
+    let json_file = dir.join("results.json");
+    let output = matchkraft(&[
+        "run",
+        "email-validation",
+        "john@gmail.com",
+        "--output",
+        json_file.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let value: Value = serde_json::from_str(&std::fs::read_to_string(&json_file).unwrap()).unwrap();
+    assert_eq!(value["results"][0]["email"], "john@gmail.com");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn repeated_and_empty_records_are_reported() {
+    let dir = temp_dir("repeats");
+    let list = dir.join("emails.csv");
+    std::fs::write(&list, "email\njohn@gmail.com\ninfo@acme.com\nJOHN@gmail.com\n").unwrap();
+    let file = list.to_str().unwrap();
+
+    // Reported, and submitted as given.
+    let output = matchkraft(&["run", "email-validation", "--input", file, "--json"]);
+    let err = stderr(&output);
+    assert!(
+        err.contains(&format!(
+            "warning: 1 repeated record(s), submitted as given (each is paid for; --dedupe leaves them out): \
+             {file} line 4 repeats {file} line 2"
+        )),
+        "{err}"
+    );
+    assert_eq!(json(&output)["results"].as_array().unwrap().len(), 3);
+
+    // Left out with --dedupe, and said so.
+    let output = matchkraft(&["run", "email-validation", "--input", file, "--json", "--dedupe"]);
+    assert!(
+        stderr(&output).contains("left out 1 repeated record(s) (--dedupe)"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(json(&output)["results"].as_array().unwrap().len(), 2);
+
+    // An empty record stops everything before the API is asked.
+    std::fs::write(&list, "email,name\njohn@gmail.com,John\n,\n").unwrap();
+    let output = matchkraft(&["run", "email-validation", "--input", file]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains(&format!(
+            "1 empty record(s), with every field empty: {file} line 3"
+        )),
+        "{}",
+        stderr(&output)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn output_into_a_pipe_has_no_colour_and_no_progress_line() {
+    // Without NO_COLOR, so that only the pipe turns colour off.
+    let output = Command::new(env!("CARGO_BIN_EXE_matchkraft"))
+        .args(["run", "email-validation", "john@gmail.com", "test@domain.com"])
+        .env_remove("MATCHKRAFT_API_KEY")
+        .env_remove("MATCHKRAFT_BASE_URL")
+        .env_remove("NO_COLOR")
+        .env("TERM", "xterm-256color")
+        .env("MATCHKRAFT_LEDGER", temp_dir("pipe").join("ledger.sqlite3"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    for (name, text) in [("stdout", stdout(&output)), ("stderr", stderr(&output))] {
+        assert!(!text.contains('\x1b'), "escape codes in {name}: {text:?}");
+        assert!(!text.contains('\r'), "a redrawn line in {name}: {text:?}");
+    }
+    assert!(stdout(&output).contains("catch-all"));
+
+    // `--color always` is the way to colour into a pipe (`less -R`).
+    let output = matchkraft(&["run", "email-validation", "john@gmail.com", "--color", "always"]);
+    assert!(
+        stdout(&output).contains("\x1b[32mvalid\x1b[0m"),
+        "{:?}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn every_subcommand_has_help_with_examples_and_completions_exist() {
+    for sub in [
+        "run",
+        "submit",
+        "status",
+        "results",
+        "jobs",
+        "resume",
+        "listen",
+        "completions",
+    ] {
+        let output = matchkraft(&[sub, "--help"]);
+        assert!(output.status.success(), "{sub}: {}", stderr(&output));
+        let help = stdout(&output);
+        assert!(help.contains("Examples:\n  matchkraft "), "{sub} --help:\n{help}");
+    }
+    let help = stdout(&matchkraft(&["--help"]));
+    assert!(help.contains("Exit codes:") && help.contains("130"), "{help}");
+    let shells = [
+        ("bash", "complete -F", "--output"),
+        ("zsh", "#compdef matchkraft", "--output"),
+        ("fish", "complete -c matchkraft", "-l output"),
+    ];
+    for (shell, marker, output_flag) in shells {
+        let output = matchkraft(&["completions", shell]);
+        assert!(output.status.success(), "{shell}: {}", stderr(&output));
+        let script = stdout(&output);
+        assert!(script.contains(marker), "{shell}: {script}");
+        assert!(
+            script.contains("resume") && script.contains(output_flag),
+            "{shell}: {script}"
+        );
+    }
 }

@@ -1,0 +1,242 @@
+//! `--output FILE`: results written to a file, as CSV (one row per result
+//! record) or, for a `.json` file, the document `--json` prints.
+//!
+//! The CSV's first columns are the input's (`email`; `first_name`,
+//! `last_name`, `website`; `website`), so the file can go straight back in as
+//! `--input`, and the result columns follow. Values are written as they are
+//! (`true`, not `yes`; an empty field, not `-`); a domain scan's emails share
+//! one field, separated by `; `. The raw JSON of each record is in the
+//! `.json` form.
+//!
+//! The file is written next to its final name and renamed into place, so a
+//! crash or a full disk never leaves half a file under the name asked for.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use matchkraft_host::{JobResults, ResultRecords};
+
+/// Writes `results` to `path` (JSON for a `.json` name, else CSV) and
+/// returns how many records it holds.
+pub(crate) fn write(path: &Path, results: &JobResults) -> std::io::Result<usize> {
+    let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let text = if json {
+        crate::output::to_text(&crate::output::results_json(results))
+    } else {
+        csv(&results.records)
+    };
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let partial = folder.join(format!(".{name}.{}.partial", std::process::id()));
+    let written = std::fs::File::create(&partial).and_then(|mut file| {
+        file.write_all(text.as_bytes())?;
+        file.sync_all()
+    });
+    if let Err(error) = written.and_then(|()| std::fs::rename(&partial, path)) {
+        let _ = std::fs::remove_file(&partial);
+        return Err(error);
+    }
+    Ok(results.records.len())
+}
+
+/// The records as CSV text: a header line, then one line per record.
+pub(crate) fn csv(records: &ResultRecords) -> String {
+    let (header, rows): (&[&str], Vec<Vec<String>>) = match records {
+        ResultRecords::EmailValidation(list) => (
+            &["email", "status", "verified", "reason"],
+            list.iter()
+                .map(|r| {
+                    vec![
+                        opt(&r.email),
+                        r.status
+                            .as_ref()
+                            .map(|s| s.as_str().to_string())
+                            .unwrap_or_default(),
+                        r.verified.map(|v| v.to_string()).unwrap_or_default(),
+                        opt(&r.reason),
+                    ]
+                })
+                .collect(),
+        ),
+        ResultRecords::EmailFinder(list) => (
+            &["first_name", "last_name", "website", "email", "confidence"],
+            list.iter()
+                .map(|r| {
+                    vec![
+                        opt(&r.first_name),
+                        opt(&r.last_name),
+                        opt(&r.website),
+                        opt(&r.email),
+                        r.confidence.map(|c| c.to_string()).unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+        ),
+        ResultRecords::DomainScan(list) => (
+            &["website", "domain", "emails", "email_kinds", "emails_verified"],
+            list.iter()
+                .map(|r| {
+                    let join = |field: &dyn Fn(&matchkraft_host::FoundEmail) -> String| {
+                        r.emails.iter().map(field).collect::<Vec<_>>().join("; ")
+                    };
+                    vec![
+                        opt(&r.website),
+                        opt(&r.domain),
+                        join(&|e| e.email.clone()),
+                        join(&|e| e.kind.clone().unwrap_or_default()),
+                        join(&|e| e.verified.map(|v| v.to_string()).unwrap_or_default()),
+                    ]
+                })
+                .collect(),
+        ),
+    };
+    let mut out = String::new();
+    line(&mut out, header.iter().copied());
+    for row in &rows {
+        line(&mut out, row.iter().map(String::as_str));
+    }
+    out
+}
+
+fn opt(value: &Option<String>) -> String {
+    value.clone().unwrap_or_default()
+}
+
+/// One CSV line (RFC 4180, `\r\n` as the RFC and spreadsheets expect).
+fn line<'a>(out: &mut String, fields: impl Iterator<Item = &'a str>) {
+    for (i, field) in fields.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&quote(field));
+    }
+    out.push_str("\r\n");
+}
+
+/// A field quoted when it must be: a separator, quote or line break inside,
+/// or spaces at either end (which readers, this command's among them, trim
+/// from unquoted fields).
+fn quote(field: &str) -> String {
+    let needs = field.contains([',', '"', '\n', '\r']) || field.trim() != field;
+    if needs {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use matchkraft_host::{
+        DomainScanResult, EmailFinderResult, EmailStatus, EmailValidationResult, FoundEmail, Job, JobStatus,
+        JobType,
+    };
+
+    #[test]
+    fn validation_rows_start_with_the_input_column() {
+        let records = ResultRecords::EmailValidation(vec![
+            EmailValidationResult {
+                email: Some("ada@example.com".into()),
+                status: Some(EmailStatus::Valid),
+                verified: Some(true),
+                reason: None,
+                raw: "{}".into(),
+            },
+            EmailValidationResult {
+                email: Some("x@y.com".into()),
+                status: Some(EmailStatus::Other("GREYLISTED".into())),
+                verified: None,
+                reason: Some("said \"later\",\nmaybe".into()),
+                raw: "{}".into(),
+            },
+        ]);
+        assert_eq!(
+            csv(&records),
+            "email,status,verified,reason\r\n\
+             ada@example.com,valid,true,\r\n\
+             x@y.com,GREYLISTED,,\"said \"\"later\"\",\nmaybe\"\r\n"
+        );
+    }
+
+    #[test]
+    fn finder_and_domain_scan_columns() {
+        let finder = ResultRecords::EmailFinder(vec![EmailFinderResult {
+            first_name: Some(" Ada".into()),
+            last_name: Some("Lovelace".into()),
+            website: Some("https://example.com".into()),
+            email: None,
+            confidence: Some(87.5),
+            raw: "{}".into(),
+        }]);
+        assert_eq!(
+            csv(&finder),
+            "first_name,last_name,website,email,confidence\r\n\" Ada\",Lovelace,https://example.com,,87.5\r\n"
+        );
+        let scan = ResultRecords::DomainScan(vec![DomainScanResult {
+            website: Some("https://example.com".into()),
+            domain: Some("example.com".into()),
+            emails: vec![
+                FoundEmail {
+                    email: "info@example.com".into(),
+                    kind: Some("generic".into()),
+                    verified: Some(true),
+                },
+                FoundEmail {
+                    email: "ada@example.com".into(),
+                    kind: None,
+                    verified: None,
+                },
+            ],
+            raw: "{}".into(),
+        }]);
+        assert_eq!(
+            csv(&scan),
+            "website,domain,emails,email_kinds,emails_verified\r\n\
+             https://example.com,example.com,info@example.com; ada@example.com,\"generic; \",\"true; \"\r\n"
+        );
+    }
+
+    #[test]
+    fn write_replaces_the_file_whole_and_leaves_no_partial_file() {
+        let folder = std::env::temp_dir().join(format!("matchkraft-export-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let path = folder.join("out.csv");
+        std::fs::write(
+            &path,
+            "old contents that are longer than the new ones\n".repeat(10),
+        )
+        .unwrap();
+        let results = JobResults {
+            job: Job {
+                id: "j".into(),
+                name: None,
+                job_type: JobType::EmailValidation,
+                status: JobStatus::Completed,
+                progress: None,
+            },
+            records: ResultRecords::EmailValidation(vec![]),
+        };
+        assert_eq!(write(&path, &results).unwrap(), 0);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "email,status,verified,reason\r\n"
+        );
+        let json = folder.join("out.JSON");
+        write(&json, &results).unwrap();
+        let value: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        assert_eq!(value["jobId"], "j");
+        let names: Vec<_> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        // A folder that does not exist: an error, and nothing left behind.
+        assert!(write(&folder.join("missing/out.csv"), &results).is_err());
+        std::fs::remove_dir_all(&folder).unwrap();
+    }
+}
