@@ -227,7 +227,64 @@ async fn main() -> anyhow::Result<()> {
     );
 
     table.print();
+    print_cli_start(if smoke { 2 } else { 10 });
     Ok(())
+}
+
+/// Measurement 7: the `matchkraft` command's start-up to its first answer, compiling the
+/// component on every start versus loading it from the compiled cache. It
+/// runs `matchkraft results email-validation no-such-job` against the
+/// command's built-in simulator (the answer is a typed not-found), so the
+/// time is start-up, one instantiation and one request.
+fn print_cli_start(runs: usize) {
+    let cli = std::env::current_exe()
+        .ok()
+        .and_then(|bench| {
+            Some(
+                bench
+                    .parent()?
+                    .join(format!("matchkraft{}", std::env::consts::EXE_SUFFIX)),
+            )
+        })
+        .filter(|cli| cli.is_file());
+    let Some(cli) = cli else {
+        println!("\nCLI start to first answer: skipped (build it first: cargo build -p matchkraft-host)");
+        return;
+    };
+    let cache_home = std::env::temp_dir().join(format!("matchkraft-bench-cache-{}", std::process::id()));
+    let time_one = |cache: &str| {
+        let started = Instant::now();
+        let status = std::process::Command::new(&cli)
+            .args(["results", "email-validation", "no-such-job", "--quiet"])
+            .env_remove("MATCHKRAFT_API_KEY")
+            .env_remove("MATCHKRAFT_BASE_URL")
+            .env("MATCHKRAFT_LEDGER", cache_home.join("ledger.sqlite3"))
+            .env("XDG_CACHE_HOME", &cache_home)
+            .env("MATCHKRAFT_COMPILE_CACHE", cache)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("the matchkraft command runs");
+        // Exit 1: the simulator answered not-found, which is the point.
+        assert_eq!(status.code(), Some(1), "matchkraft did not get its answer");
+        started.elapsed()
+    };
+    time_one("on"); // fills the cache
+    let (mut compiling, mut cached) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        compiling.push(time_one("off"));
+        cached.push(time_one("on"));
+    }
+    let _ = std::fs::remove_dir_all(&cache_home);
+    let (compiling, cached) = (median(&compiling), median(&cached));
+    println!(
+        "\nCLI start to first answer (`matchkraft results`, built-in simulator), median of {runs}:\n\
+         - compiling the component on every start: {}\n\
+         - loading it from the compiled cache: {} ({:.1}x faster)",
+        ms(compiling),
+        ms(cached),
+        compiling.as_secs_f64() / cached.as_secs_f64()
+    );
 }
 
 fn emails(count: usize) -> Records {

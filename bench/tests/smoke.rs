@@ -31,6 +31,10 @@ fn smoke_run_prints_every_row_with_figures() {
         "records: guest peak linear memory",
         "status calls,",
     ];
+    assert!(
+        stdout.contains("- loading it from the compiled cache: "),
+        "no CLI start-up figures in:\n{stdout}"
+    );
     for row in rows {
         let line = stdout
             .lines()

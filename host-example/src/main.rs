@@ -263,6 +263,7 @@ fn connect(global: &Global, command: &str, call_timeout: Duration) -> Result<Mat
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_string()),
         api_key: Some(api_key),
         call_timeout,
+        compiled_cache: compiled_cache(),
         ..HostConfig::default()
     };
     Ok(match &global.component {
@@ -320,14 +321,17 @@ impl Session {
                      (results are simulated)",
                     simulator.base_url()
                 ));
-                let config =
-                    HostConfig::new(simulator.base_url()).with_api_key(simulator.config().api_key.clone());
+                let config = HostConfig {
+                    compiled_cache: compiled_cache(),
+                    ..HostConfig::new(simulator.base_url()).with_api_key(simulator.config().api_key.clone())
+                };
                 (config, Some(simulator))
             }
             (api_key, base_url) => {
                 let config = HostConfig {
                     base_url: base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_string()),
                     api_key,
+                    compiled_cache: compiled_cache(),
                     ..HostConfig::default()
                 };
                 (config, None)
@@ -339,6 +343,26 @@ impl Session {
         };
         Ok(Session { host, simulator })
     }
+}
+
+/// Where the command keeps the compiled component between runs:
+/// `$XDG_CACHE_HOME/matchkraft/compiled`, or `~/.cache/matchkraft/compiled`.
+/// `MATCHKRAFT_COMPILE_CACHE=off` turns it off (every start then compiles,
+/// a few hundred milliseconds).
+fn compiled_cache() -> Option<std::path::PathBuf> {
+    let setting = std::env::var("MATCHKRAFT_COMPILE_CACHE").unwrap_or_default();
+    if ["off", "0", "false", "no"].contains(&setting.trim().to_ascii_lowercase().as_str()) {
+        return None;
+    }
+    let cache_home = std::env::var_os("XDG_CACHE_HOME")
+        .map(std::path::PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|h| !h.is_empty())
+                .map(|home| std::path::PathBuf::from(home).join(".cache"))
+        })?;
+    Some(cache_home.join("matchkraft").join("compiled"))
 }
 
 /// The built-in simulator on 127.0.0.1, on this command's runtime.

@@ -24,6 +24,11 @@ fn matchkraft(args: &[&str]) -> Output {
         .env_remove("MATCHKRAFT_BASE_URL")
         .env("MATCHKRAFT_LEDGER", ledger)
         .env("NO_COLOR", "1")
+        // The compiled component goes to a cache of the tests', not the user's.
+        .env(
+            "XDG_CACHE_HOME",
+            std::env::temp_dir().join("matchkraft-test-cache"),
+        )
         .output()
         .expect("the matchkraft binary runs")
 }
@@ -308,6 +313,11 @@ fn output_into_a_pipe_has_no_colour_and_no_progress_line() {
         .env_remove("MATCHKRAFT_BASE_URL")
         .env_remove("NO_COLOR")
         .env("TERM", "xterm-256color")
+        // The compiled component goes to a cache of the tests', not the user's.
+        .env(
+            "XDG_CACHE_HOME",
+            std::env::temp_dir().join("matchkraft-test-cache"),
+        )
         .env("MATCHKRAFT_LEDGER", temp_dir("pipe").join("ledger.sqlite3"))
         .output()
         .unwrap();
@@ -325,6 +335,47 @@ fn output_into_a_pipe_has_no_colour_and_no_progress_line() {
         "{:?}",
         stdout(&output)
     );
+}
+
+/// The first run compiles the component and keeps it; the next ones load
+/// it. (How much that saves is in the benchmark, not asserted here.)
+#[test]
+fn the_compiled_component_is_kept_between_runs() {
+    let cache_home = temp_dir("compile-cache");
+    let run = |setting: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_matchkraft"))
+            .args(["run", "email-validation", "john@gmail.com", "--quiet"])
+            .env_remove("MATCHKRAFT_API_KEY")
+            .env_remove("MATCHKRAFT_BASE_URL")
+            .env("MATCHKRAFT_LEDGER", cache_home.join("ledger.sqlite3"))
+            .env("XDG_CACHE_HOME", &cache_home)
+            .env("MATCHKRAFT_COMPILE_CACHE", setting)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert!(stdout(&output).contains("john@gmail.com"));
+    };
+    let folder = cache_home.join("matchkraft/compiled");
+    run("off");
+    assert!(!folder.exists(), "MATCHKRAFT_COMPILE_CACHE=off wrote a cache");
+    run("");
+    let files = || -> Vec<PathBuf> {
+        std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect()
+    };
+    let first = files();
+    assert_eq!(first.len(), 1, "{first:?}");
+    let written = std::fs::metadata(&first[0]).unwrap().modified().unwrap();
+    run("");
+    assert_eq!(files(), first);
+    assert_eq!(
+        std::fs::metadata(&first[0]).unwrap().modified().unwrap(),
+        written,
+        "compiled again"
+    );
+    std::fs::remove_dir_all(&cache_home).unwrap();
 }
 
 #[test]

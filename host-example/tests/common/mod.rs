@@ -52,7 +52,12 @@ pub fn matchkraft() -> Command {
         .env_remove("MATCHKRAFT_API_KEY")
         .env_remove("MATCHKRAFT_BASE_URL")
         .env_remove("MATCHKRAFT_LEDGER")
-        .env("NO_COLOR", "1");
+        .env("NO_COLOR", "1")
+        // The compiled component goes to a cache of the tests', not the user's.
+        .env(
+            "XDG_CACHE_HOME",
+            std::env::temp_dir().join("matchkraft-test-cache"),
+        );
     command
 }
 
