@@ -25,12 +25,7 @@ pub(crate) fn write(path: &Path, results: &JobResults) -> std::io::Result<usize>
     } else {
         csv(&results.records)
     };
-    let folder = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let partial = folder.join(format!(".{name}.{}.partial", std::process::id()));
+    let partial = partial_name(path);
     let written = std::fs::File::create(&partial).and_then(|mut file| {
         file.write_all(text.as_bytes())?;
         file.sync_all()
@@ -40,6 +35,31 @@ pub(crate) fn write(path: &Path, results: &JobResults) -> std::io::Result<usize>
         return Err(error);
     }
     Ok(results.records.len())
+}
+
+/// Whether a file can be written where `path` points, tried by creating (and
+/// removing) the partial file `write` would use. `Err` says why not.
+pub(crate) fn check_writable(path: &Path) -> Result<(), String> {
+    if path.is_dir() {
+        return Err(format!("--output {}: a folder, not a file", path.display()));
+    }
+    let partial = partial_name(path);
+    match std::fs::File::create(&partial) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&partial);
+            Ok(())
+        }
+        Err(error) => Err(format!(
+            "--output {}: cannot write there: {error}",
+            path.display()
+        )),
+    }
+}
+
+/// The file next to `path` that is written first and then renamed to it.
+fn partial_name(path: &Path) -> std::path::PathBuf {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    path.with_file_name(format!(".{name}.{}.partial", std::process::id()))
 }
 
 /// The records as CSV text: a header line, then one line per record.
@@ -237,6 +257,17 @@ mod tests {
         assert_eq!(names.len(), 2, "{names:?}");
         // A folder that does not exist: an error, and nothing left behind.
         assert!(write(&folder.join("missing/out.csv"), &results).is_err());
+        assert!(check_writable(&folder.join("new.csv")).is_ok());
+        assert!(
+            check_writable(&folder.join("missing/out.csv"))
+                .unwrap_err()
+                .contains("cannot write there")
+        );
+        assert!(
+            check_writable(&folder)
+                .unwrap_err()
+                .contains("a folder, not a file")
+        );
         std::fs::remove_dir_all(&folder).unwrap();
     }
 }

@@ -168,6 +168,11 @@ async fn execute(cli: Cli, console: &Console) -> Result<(), Failure> {
     match cli.command {
         Command::Run(args) => {
             let input = read_records(&args.records, console)?;
+            // A job is paid for once submitted: an output file that cannot
+            // be written must stop the command before that, not after.
+            if let Some(path) = &args.output {
+                export::check_writable(path).map_err(Failure::Usage)?;
+            }
             let ledger = open_ledger(&cli.global)?;
             let session = Session::start(&cli.global, console).await?;
             run(&session, &ledger, &args, input, json, console).await
@@ -594,8 +599,10 @@ fn deliver(
         Some(path) => {
             let count = export::write(path, results).map_err(|e| {
                 anyhow::anyhow!(
-                    "cannot write {}: {e}; the results are in the ledger (`matchkraft resume {}`)",
+                    "cannot write {}: {e}; nothing is lost: `matchkraft results {} {} --output FILE` \
+                     fetches the results again",
                     path.display(),
+                    results.job.job_type,
                     results.job.id
                 )
             })?;

@@ -247,6 +247,23 @@ fn csv_output_round_trips_through_input() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(std::fs::read_to_string(&second).unwrap(), written);
 
+    // An output file that cannot be written stops `run` before it submits.
+    let missing = dir.join("no-such-folder/out.csv");
+    let output = matchkraft(&[
+        "run",
+        "email-validation",
+        "john@gmail.com",
+        "--output",
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("cannot write there"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!stderr(&output).contains("submitted"), "{}", stderr(&output));
+
     // `results --output x.json` writes the `--json` document.
     let json_file = dir.join("results.json");
     let output = matchkraft(&[
