@@ -2,33 +2,22 @@
 //! component built into it, and a simulator on 127.0.0.1 (its own, or one this
 //! test starts).
 
+mod common;
+
+use common::TempDir;
 use matchkraft_simulator::{SimConfig, Simulator};
 use serde_json::Value;
 use std::path::PathBuf;
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::Output;
 
-/// `matchkraft ARGS` with a clean environment: no key or base URL inherited
-/// from whoever runs the tests, and a job ledger of this call's own rather
-/// than the user's (or another test's: tests run in parallel).
+/// `matchkraft ARGS` with a clean environment (`common::matchkraft`) and a
+/// job ledger of this call's own rather than the user's (or another test's:
+/// tests run in parallel).
 fn matchkraft(args: &[&str]) -> Output {
-    static CALLS: AtomicUsize = AtomicUsize::new(0);
-    let ledger = std::env::temp_dir().join(format!(
-        "matchkraft-cli-test-{}-{}.sqlite3",
-        std::process::id(),
-        CALLS.fetch_add(1, Ordering::Relaxed)
-    ));
-    Command::new(env!("CARGO_BIN_EXE_matchkraft"))
+    let folder = TempDir::new("cli");
+    common::matchkraft()
         .args(args)
-        .env_remove("MATCHKRAFT_API_KEY")
-        .env_remove("MATCHKRAFT_BASE_URL")
-        .env("MATCHKRAFT_LEDGER", ledger)
-        .env("NO_COLOR", "1")
-        // The compiled component goes to a cache of the tests', not the user's.
-        .env(
-            "XDG_CACHE_HOME",
-            std::env::temp_dir().join("matchkraft-test-cache"),
-        )
+        .env("MATCHKRAFT_LEDGER", folder.ledger())
         .output()
         .expect("the matchkraft binary runs")
 }
@@ -184,20 +173,13 @@ fn invalid_records_are_refused_before_anything_is_sent() {
     );
 }
 
-/// A folder of the test's own under the system's temporary folder.
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("matchkraft-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// The CSV `--output` writes goes back in as `--input`: a spreadsheet's
 /// headers in, one row per result out with the input columns first, and the
 /// same file again from the second pass.
 #[test]
 fn csv_output_round_trips_through_input() {
-    let dir = temp_dir("round-trip");
+    let folder = TempDir::new("round-trip");
+    let dir = folder.path();
     let leads = dir.join("leads.csv");
     std::fs::write(
         &leads,
@@ -276,12 +258,12 @@ fn csv_output_round_trips_through_input() {
     assert!(output.status.success(), "{}", stderr(&output));
     let value: Value = serde_json::from_str(&std::fs::read_to_string(&json_file).unwrap()).unwrap();
     assert_eq!(value["results"][0]["email"], "john@gmail.com");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn repeated_and_empty_records_are_reported() {
-    let dir = temp_dir("repeats");
+    let folder = TempDir::new("repeats");
+    let dir = folder.path();
     let list = dir.join("emails.csv");
     std::fs::write(&list, "email\njohn@gmail.com\ninfo@acme.com\nJOHN@gmail.com\n").unwrap();
     let file = list.to_str().unwrap();
@@ -318,24 +300,17 @@ fn repeated_and_empty_records_are_reported() {
         "{}",
         stderr(&output)
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn output_into_a_pipe_has_no_colour_and_no_progress_line() {
     // Without NO_COLOR, so that only the pipe turns colour off.
-    let output = Command::new(env!("CARGO_BIN_EXE_matchkraft"))
+    let folder = TempDir::new("pipe");
+    let output = common::matchkraft()
         .args(["run", "email-validation", "john@gmail.com", "test@domain.com"])
-        .env_remove("MATCHKRAFT_API_KEY")
-        .env_remove("MATCHKRAFT_BASE_URL")
         .env_remove("NO_COLOR")
         .env("TERM", "xterm-256color")
-        // The compiled component goes to a cache of the tests', not the user's.
-        .env(
-            "XDG_CACHE_HOME",
-            std::env::temp_dir().join("matchkraft-test-cache"),
-        )
-        .env("MATCHKRAFT_LEDGER", temp_dir("pipe").join("ledger.sqlite3"))
+        .env("MATCHKRAFT_LEDGER", folder.ledger())
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
@@ -358,14 +333,13 @@ fn output_into_a_pipe_has_no_colour_and_no_progress_line() {
 /// it. (How much that saves is in the benchmark, not asserted here.)
 #[test]
 fn the_compiled_component_is_kept_between_runs() {
-    let cache_home = temp_dir("compile-cache");
+    let home = TempDir::new("compile-cache");
+    let cache_home = home.path();
     let run = |setting: &str| {
-        let output = Command::new(env!("CARGO_BIN_EXE_matchkraft"))
+        let output = common::matchkraft()
             .args(["run", "email-validation", "john@gmail.com", "--quiet"])
-            .env_remove("MATCHKRAFT_API_KEY")
-            .env_remove("MATCHKRAFT_BASE_URL")
-            .env("MATCHKRAFT_LEDGER", cache_home.join("ledger.sqlite3"))
-            .env("XDG_CACHE_HOME", &cache_home)
+            .env("MATCHKRAFT_LEDGER", home.ledger())
+            .env("XDG_CACHE_HOME", cache_home)
             .env("MATCHKRAFT_COMPILE_CACHE", setting)
             .output()
             .unwrap();
@@ -392,7 +366,6 @@ fn the_compiled_component_is_kept_between_runs() {
         written,
         "compiled again"
     );
-    std::fs::remove_dir_all(&cache_home).unwrap();
 }
 
 #[test]

@@ -11,7 +11,11 @@
 use std::fs::File;
 use std::io::Read as _;
 use std::os::fd::{FromRawFd as _, OwnedFd};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
+
+mod common;
+
+use common::TempDir;
 
 /// A new pseudo-terminal: the controlling side, and the path of the side a
 /// program uses as its terminal.
@@ -41,24 +45,13 @@ fn open_pty() -> (File, String) {
 fn on_terminal(args: &[&str], env: &[(&str, &str)]) -> String {
     let (mut master, slave_path) = open_pty();
     let slave = File::options().read(true).write(true).open(&slave_path).unwrap();
-    let ledger = std::env::temp_dir().join(format!(
-        "matchkraft-terminal-{}-{}.sqlite3",
-        std::process::id(),
-        args.join("_").replace(['/', ' '], "")
-    ));
-    let mut command = Command::new(env!("CARGO_BIN_EXE_matchkraft"));
+    let folder = TempDir::new("terminal");
+    let mut command = common::matchkraft();
     command
         .args(args)
-        .env_remove("MATCHKRAFT_API_KEY")
-        .env_remove("MATCHKRAFT_BASE_URL")
         .env_remove("NO_COLOR")
         .env("TERM", "xterm-256color")
-        // The compiled component goes to a cache of the tests', not the user's.
-        .env(
-            "XDG_CACHE_HOME",
-            std::env::temp_dir().join("matchkraft-test-cache"),
-        )
-        .env("MATCHKRAFT_LEDGER", ledger)
+        .env("MATCHKRAFT_LEDGER", folder.ledger())
         .stdin(Stdio::null())
         .stdout(slave.try_clone().unwrap())
         .stderr(slave);

@@ -1,5 +1,6 @@
-//! Helpers shared by the ledger and webhook tests: temporary folders, the
-//! `matchkraft` binary with a clean environment, and a bare HTTP POST.
+//! Helpers shared by the command's tests (CLI, terminal, ledger, webhooks):
+//! temporary folders, the `matchkraft` binary with a clean environment, and a
+//! bare HTTP POST.
 
 #![allow(dead_code)] // each test file uses its own share of these
 
