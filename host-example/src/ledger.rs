@@ -213,15 +213,7 @@ impl Ledger {
     /// set (or not absolute, which the XDG spec says to ignore). `None`
     /// without a home folder.
     pub fn default_path() -> Option<PathBuf> {
-        let data_home = std::env::var_os("XDG_DATA_HOME")
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-            .or_else(|| {
-                std::env::var_os("HOME")
-                    .filter(|h| !h.is_empty())
-                    .map(|home| PathBuf::from(home).join(".local/share"))
-            })?;
-        Some(data_home.join("matchkraft").join(FILE_NAME))
+        Some(crate::user_folder("XDG_DATA_HOME", ".local/share")?.join(FILE_NAME))
     }
 
     /// The file the ledger is in.

@@ -477,6 +477,23 @@ fn api_key_header(key: &str) -> anyhow::Result<HeaderValue> {
     Ok(value)
 }
 
+/// This program's per-user folder under an XDG base directory:
+/// `$XDG_VAR/matchkraft`, or `~/HOME_DEFAULT/matchkraft` when the variable is
+/// not set (or not absolute, which the XDG spec says to ignore). `None`
+/// without a home folder. The ledger uses `XDG_DATA_HOME` (`.local/share`),
+/// the command's compiled-component cache `XDG_CACHE_HOME` (`.cache`).
+pub fn user_folder(xdg_var: &str, home_default: &str) -> Option<PathBuf> {
+    let base = std::env::var_os(xdg_var)
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|h| !h.is_empty())
+                .map(|home| PathBuf::from(home).join(home_default))
+        })?;
+    Some(base.join("matchkraft"))
+}
+
 /// The process's engine, made on first use along with the thread that
 /// advances its epoch.
 fn shared_engine() -> anyhow::Result<Engine> {

@@ -359,15 +359,7 @@ fn compiled_cache() -> Option<std::path::PathBuf> {
     if ["off", "0", "false", "no"].contains(&setting.trim().to_ascii_lowercase().as_str()) {
         return None;
     }
-    let cache_home = std::env::var_os("XDG_CACHE_HOME")
-        .map(std::path::PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .filter(|h| !h.is_empty())
-                .map(|home| std::path::PathBuf::from(home).join(".cache"))
-        })?;
-    Some(cache_home.join("matchkraft").join("compiled"))
+    Some(matchkraft_host::user_folder("XDG_CACHE_HOME", ".cache")?.join("compiled"))
 }
 
 /// The built-in simulator on 127.0.0.1, on this command's runtime.
