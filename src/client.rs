@@ -1,8 +1,8 @@
 //! The operations: validate, build the request, send it, classify the answer.
 
 use crate::config::Config;
-use crate::retry::{self, Decision, Outcome};
-use crate::transport::{self, Failure, Response, Verb};
+use crate::retry::{self, Decision, Outcome, Verb};
+use crate::transport::{self, Failure, Response};
 use crate::{Error, Job, JobResults, JobStatus, JobType, Records, error, validate, wire};
 use wasi::clocks::monotonic_clock;
 

@@ -35,7 +35,16 @@
 //! carries an `Idempotency-Key`) follows the GET rows: see
 //! `Client::post_idempotent`.
 
-use crate::transport::Verb;
+/// The HTTP methods the API uses. It lives here, with the decision table
+/// that tells them apart, so that this module depends on nothing else in the
+/// crate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verb {
+    /// Read a job.
+    Get,
+    /// Submit a job.
+    Post,
+}
 
 /// How persistent to be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -17,6 +17,7 @@
 use crate::Error;
 use crate::config::Config;
 use crate::error::decode;
+use crate::retry::Verb;
 use wasi::clocks::monotonic_clock;
 use wasi::http::outgoing_handler;
 use wasi::http::types::{
@@ -28,15 +29,6 @@ use wasi::io::streams::{InputStream, OutputStream, StreamError};
 
 /// How many bytes to ask for per read of the response body.
 const READ_CHUNK: u64 = 64 * 1024;
-
-/// The HTTP methods the API uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verb {
-    /// Read a job.
-    Get,
-    /// Submit a job.
-    Post,
-}
 
 /// A complete response.
 #[derive(Debug)]
