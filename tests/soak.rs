@@ -24,7 +24,7 @@
 //! Run with `cargo test --test soak -- --nocapture` to see the figures.
 
 use matchkraft_host::{Contact, Error, HostConfig, JobStatus, JobType, MatchKraft, Records, ResultRecords};
-use matchkraft_simulator::{Fault, RandomFaults, SimConfig, Simulator};
+use matchkraft_simulator::{Fault, RandomFaults, RecordedRequest, SimConfig, Simulator, Stats};
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::future::Future;
@@ -347,6 +347,23 @@ impl Metrics {
         self.late_calls.extend(other.late_calls);
     }
 
+    /// Logical operations of every kind.
+    fn logical_total(&self) -> usize {
+        self.logical_ops.values().sum()
+    }
+
+    /// Host calls of every kind.
+    fn host_total(&self) -> usize {
+        self.host_calls.values().sum()
+    }
+
+    /// Every call's latency, sorted.
+    fn all_latencies(&self) -> Vec<Duration> {
+        let mut all: Vec<Duration> = self.latencies.values().flatten().copied().collect();
+        all.sort();
+        all
+    }
+
     /// Runs one host call, timing it and sorting its result. `None` is an
     /// outer error (host failure, trap, or no answer at all).
     async fn call<T, E>(
@@ -561,23 +578,83 @@ fn ratio(a: usize, b: usize) -> f64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn soak() {
-    let n = env_number("MATCHKRAFT_SOAK_N", 800) as usize;
-    let concurrency = env_number("MATCHKRAFT_SOAK_CONCURRENCY", 16).max(1) as usize;
-    let seed = env_number("MATCHKRAFT_SOAK_SEED", DEFAULT_SEED);
+    let knobs = Knobs::from_env();
+    let (sim, host) = start(knobs.seed).await;
+    let specs: Arc<Vec<Spec>> = Arc::new((0..knobs.n).map(|i| spec(knobs.seed, i)).collect());
 
+    let (joined, wall) = run_workflows(&host, &specs, knobs).await;
+    let run = Run::collect(joined, knobs.n, wall);
+
+    // What the server did.
+    let stats = sim.stats();
+    let requests = sim.requests();
+    let server = Server::tally(stats, &requests);
+
+    // Accounting per job.
+    let jobs = Jobs::account(&specs, &run.outcomes, &server.stats);
+
+    let soak = Soak {
+        knobs,
+        run,
+        server,
+        jobs,
+    };
+    // ---- The figures ----
+    soak.print_figures();
+    // ---- What must hold ----
+    soak.check();
+}
+
+/// The knobs (see the top of the file), read from the environment.
+#[derive(Clone, Copy, Debug)]
+struct Knobs {
+    /// `MATCHKRAFT_SOAK_N`: submissions.
+    n: usize,
+    /// `MATCHKRAFT_SOAK_CONCURRENCY`: concurrent tasks, at least one.
+    concurrency: usize,
+    /// `MATCHKRAFT_SOAK_SEED`: the simulator's fault seed.
+    seed: u64,
+}
+
+impl Knobs {
+    fn from_env() -> Knobs {
+        let n = env_number("MATCHKRAFT_SOAK_N", 800) as usize;
+        let concurrency = env_number("MATCHKRAFT_SOAK_CONCURRENCY", 16).max(1) as usize;
+        let seed = env_number("MATCHKRAFT_SOAK_SEED", DEFAULT_SEED);
+        Knobs { n, concurrency, seed }
+    }
+}
+
+/// Starts the simulator, its faults drawn from `seed`, and a host
+/// for it with the component already compiled.
+async fn start(seed: u64) -> (Simulator, MatchKraft) {
     let sim = Simulator::start(sim_config("sim-key", seed))
         .await
         .expect("simulator starts");
     let host = host_for(&sim, "sim-key");
     // Compile (or fetch from the cache) before the clock starts.
     let _ = host.results_path(JobType::DomainScan, "warm-up").await;
+    (sim, host)
+}
 
-    let specs: Arc<Vec<Spec>> = Arc::new((0..n).map(|i| spec(seed, i)).collect());
+/// What one workflow task returns: its metrics, and each job it ran with
+/// its index in the specs, its outcome and how long it took.
+type TaskResult = (Metrics, Vec<(usize, Outcome, Duration)>);
+
+/// Runs every spec through `run_job` on `concurrency` tasks, each
+/// taking the next spec until none is left. Returns what each task returned
+/// (or how it panicked) and the wall time, and panics if the tasks hang.
+async fn run_workflows(
+    host: &MatchKraft,
+    specs: &Arc<Vec<Spec>>,
+    knobs: Knobs,
+) -> (Vec<Result<TaskResult, tokio::task::JoinError>>, Duration) {
+    let Knobs { n, concurrency, .. } = knobs;
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..concurrency.min(n.max(1)) {
-        let (host, specs, next) = (host.clone(), Arc::clone(&specs), Arc::clone(&next));
+        let (host, specs, next) = (host.clone(), Arc::clone(specs), Arc::clone(&next));
         tasks.push(tokio::spawn(async move {
             let mut metrics = Metrics::default();
             let mut outcomes = Vec::new();
@@ -597,347 +674,515 @@ async fn soak() {
         .await
         .unwrap_or_else(|_| panic!("the soak did not finish within {watchdog:?}: something hangs"));
     let wall = started.elapsed();
+    (joined, wall)
+}
 
-    let mut metrics = Metrics::default();
-    let mut outcomes: Vec<Option<(Outcome, Duration)>> = vec![None; n];
-    let mut task_panics = Vec::new();
-    for result in joined {
-        match result {
-            Ok((m, list)) => {
-                metrics.merge(m);
-                for (i, outcome, took) in list {
-                    outcomes[i] = Some((outcome, took));
+/// What the workflow saw, all tasks together.
+struct Run {
+    metrics: Metrics,
+    /// By spec index: how the job ended and how long it took; `None` if no
+    /// task got to it.
+    outcomes: Vec<Option<(Outcome, Duration)>>,
+    /// The tasks that panicked, as their join errors print.
+    task_panics: Vec<String>,
+    /// From the first submit to the end of the last task.
+    wall: Duration,
+}
+
+impl Run {
+    /// Merges the tasks' metrics and puts each outcome in its spec's
+    /// place (`n` specs in all).
+    fn collect(joined: Vec<Result<TaskResult, tokio::task::JoinError>>, n: usize, wall: Duration) -> Run {
+        let mut metrics = Metrics::default();
+        let mut outcomes: Vec<Option<(Outcome, Duration)>> = vec![None; n];
+        let mut task_panics = Vec::new();
+        for result in joined {
+            match result {
+                Ok((m, list)) => {
+                    metrics.merge(m);
+                    for (i, outcome, took) in list {
+                        outcomes[i] = Some((outcome, took));
+                    }
                 }
+                Err(join_error) => task_panics.push(format!("{join_error}")),
             }
-            Err(join_error) => task_panics.push(format!("{join_error}")),
+        }
+        Run {
+            metrics,
+            outcomes,
+            task_panics,
+            wall,
         }
     }
+}
 
-    // What the server did.
-    let stats = sim.stats();
-    let requests = sim.requests();
-    let mut requests_by_method: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut faults_by_method_kind: BTreeMap<(&str, &str), usize> = BTreeMap::new();
-    for r in &requests {
-        *requests_by_method.entry(r.method.as_str()).or_default() += 1;
-        if let Some(fault) = &r.fault {
-            *faults_by_method_kind
-                .entry((r.method.as_str(), fault.as_str()))
-                .or_default() += 1;
+/// What the server did, from its stats and its request log.
+struct Server<'a> {
+    stats: Stats,
+    requests_by_method: BTreeMap<&'a str, usize>,
+    faults_by_method_kind: BTreeMap<(&'a str, &'a str), usize>,
+    /// Requests without the right key.
+    unauthorized: usize,
+}
+
+impl<'a> Server<'a> {
+    /// Counts the requests by method, the faults by method and kind,
+    /// and the requests without the right key.
+    fn tally(stats: Stats, requests: &'a [RecordedRequest]) -> Server<'a> {
+        let mut requests_by_method: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut faults_by_method_kind: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+        for r in requests {
+            *requests_by_method.entry(r.method.as_str()).or_default() += 1;
+            if let Some(fault) = &r.fault {
+                *faults_by_method_kind
+                    .entry((r.method.as_str(), fault.as_str()))
+                    .or_default() += 1;
+            }
+        }
+        let unauthorized = requests.iter().filter(|r| !r.authorized).count();
+        Server {
+            stats,
+            requests_by_method,
+            faults_by_method_kind,
+            unauthorized,
         }
     }
-    let unauthorized = requests.iter().filter(|r| !r.authorized).count();
+}
 
-    // Accounting per job.
-    let mut completed = 0;
-    let mut completed_failed = 0;
-    let mut unknown = 0;
-    let mut unknown_landed = 0;
-    let mut submit_failed = Vec::new();
-    let mut lost = Vec::new();
-    let mut wrong = Vec::new();
-    let mut unreported = Vec::new();
-    let mut phantom = Vec::new();
-    let mut job_times = Vec::new();
-    for (i, entry) in outcomes.iter().enumerate() {
-        let spec = &specs[i];
-        let Some((outcome, took)) = entry else {
-            lost.push(format!("{}: never run (task panicked?)", spec.name));
-            continue;
-        };
-        let jobs = stats.jobs_by_name.get(&spec.name).copied().unwrap_or(0);
-        match outcome {
-            Outcome::Completed => {
-                completed += 1;
-                completed_failed += usize::from(spec.fails);
-                job_times.push(*took);
+/// The accounting per job: what the caller saw, against what the server has.
+struct Jobs {
+    /// Results fetched and verified.
+    completed: usize,
+    /// Of those, the jobs that FAILED as scripted.
+    completed_failed: usize,
+    /// Submits whose outcome stayed unknown.
+    unknown: usize,
+    /// Of those, the ones the server has a job for.
+    unknown_landed: usize,
+    submit_failed: Vec<String>,
+    lost: Vec<String>,
+    wrong: Vec<String>,
+    /// Server-side jobs the caller was not told about, duplicates included.
+    unreported: Vec<String>,
+    /// Job ids the caller got that the server has no job for.
+    phantom: Vec<String>,
+    /// Submit to verified results, per completed job, sorted.
+    job_times: Vec<Duration>,
+    /// Server-side job names that no spec has.
+    foreign: Vec<String>,
+}
+
+impl Jobs {
+    /// Sorts each spec's outcome into the counts and lists above,
+    /// checking it against the jobs the server created under its name.
+    fn account(specs: &[Spec], outcomes: &[Option<(Outcome, Duration)>], stats: &Stats) -> Jobs {
+        let mut completed = 0;
+        let mut completed_failed = 0;
+        let mut unknown = 0;
+        let mut unknown_landed = 0;
+        let mut submit_failed = Vec::new();
+        let mut lost = Vec::new();
+        let mut wrong = Vec::new();
+        let mut unreported = Vec::new();
+        let mut phantom = Vec::new();
+        let mut job_times = Vec::new();
+        for (i, entry) in outcomes.iter().enumerate() {
+            let spec = &specs[i];
+            let Some((outcome, took)) = entry else {
+                lost.push(format!("{}: never run (task panicked?)", spec.name));
+                continue;
+            };
+            let jobs = stats.jobs_by_name.get(&spec.name).copied().unwrap_or(0);
+            match outcome {
+                Outcome::Completed => {
+                    completed += 1;
+                    completed_failed += usize::from(spec.fails);
+                    job_times.push(*took);
+                }
+                Outcome::Unknown => {
+                    unknown += 1;
+                    unknown_landed += usize::from(jobs == 1);
+                }
+                Outcome::SubmitFailed(why) => submit_failed.push(format!("{}: {why}", spec.name)),
+                Outcome::Lost { id, why } => lost.push(format!("{} ({id}): {why}", spec.name)),
+                Outcome::Wrong { id, why } => wrong.push(format!("{} ({id}): {why}", spec.name)),
             }
-            Outcome::Unknown => {
-                unknown += 1;
-                unknown_landed += usize::from(jobs == 1);
+            if jobs > 1 || (jobs == 1 && !outcome.got_id() && !matches!(outcome, Outcome::Unknown)) {
+                unreported.push(format!(
+                    "{}: {jobs} job(s) on the server, caller saw {outcome:?}",
+                    spec.name
+                ));
             }
-            Outcome::SubmitFailed(why) => submit_failed.push(format!("{}: {why}", spec.name)),
-            Outcome::Lost { id, why } => lost.push(format!("{} ({id}): {why}", spec.name)),
-            Outcome::Wrong { id, why } => wrong.push(format!("{} ({id}): {why}", spec.name)),
+            if jobs == 0 && outcome.got_id() {
+                phantom.push(format!(
+                    "{}: caller got a job id, server has no such job",
+                    spec.name
+                ));
+            }
         }
-        if jobs > 1 || (jobs == 1 && !outcome.got_id() && !matches!(outcome, Outcome::Unknown)) {
-            unreported.push(format!(
-                "{}: {jobs} job(s) on the server, caller saw {outcome:?}",
-                spec.name
-            ));
-        }
-        if jobs == 0 && outcome.got_id() {
-            phantom.push(format!(
-                "{}: caller got a job id, server has no such job",
-                spec.name
-            ));
+        job_times.sort();
+        let names: HashSet<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+        let foreign: Vec<_> = stats
+            .jobs_by_name
+            .keys()
+            .filter(|name| !names.contains(name.as_str()))
+            .cloned()
+            .collect();
+        Jobs {
+            completed,
+            completed_failed,
+            unknown,
+            unknown_landed,
+            submit_failed,
+            lost,
+            wrong,
+            unreported,
+            phantom,
+            job_times,
+            foreign,
         }
     }
-    let names: HashSet<&str> = specs.iter().map(|s| s.name.as_str()).collect();
-    let foreign: Vec<_> = stats
-        .jobs_by_name
-        .keys()
-        .filter(|name| !names.contains(name.as_str()))
-        .cloned()
-        .collect();
+}
 
-    // ---- The figures ----
-    let logical_total: usize = metrics.logical_ops.values().sum();
-    let host_total: usize = metrics.host_calls.values().sum();
-    let reads_logical = metrics.logical_ops.get(&Op::Status).copied().unwrap_or(0)
-        + metrics.logical_ops.get(&Op::Results).copied().unwrap_or(0);
-    let reads_host = metrics.host_calls.get(&Op::Status).copied().unwrap_or(0)
-        + metrics.host_calls.get(&Op::Results).copied().unwrap_or(0);
-    let posts = requests_by_method.get("POST").copied().unwrap_or(0);
-    let gets = requests_by_method.get("GET").copied().unwrap_or(0);
-    let secs = wall.as_secs_f64();
+/// Everything the soak found, for the figures and the checks.
+struct Soak<'a> {
+    knobs: Knobs,
+    run: Run,
+    server: Server<'a>,
+    jobs: Jobs,
+}
 
-    println!();
-    println!("=== MatchKraft soak ===");
-    println!(
-        "profile {}, seed {seed:#x}, N {n}, concurrency {concurrency}, fault rate 0.2 over {} fault variants",
-        if cfg!(debug_assertions) { "dev" } else { "release" },
-        fault_mix().len()
-    );
-    println!(
-        "guest env: {}",
-        GUEST_ENV
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
-    println!();
-    println!("-- jobs --");
-    println!("{:<44}{:>10}", "submissions", n);
-    println!(
-        "{:<44}{:>10}",
-        "submitted ok (got a job id)",
-        n - unknown - submit_failed.len()
-    );
-    println!("{:<44}{:>10}", "completed, results verified", completed);
-    println!(
-        "{:<44}{:>10}",
-        "  of which FAILED as scripted (FAIL…)", completed_failed
-    );
-    println!("{:<44}{:>10}", "submit outcome unknown (not resent)", unknown);
-    println!(
-        "{:<44}{:>10}",
-        "  of which the server has the job", unknown_landed
-    );
-    println!(
-        "{:<44}{:>10}",
-        "  of which the server has no job",
-        unknown - unknown_landed
-    );
-    println!(
-        "{:<44}{:>10}",
-        "submit failed cleanly (no job expected)",
-        submit_failed.len()
-    );
-    println!("{:<44}{:>10}", "LOST (id, never completed)", lost.len());
-    println!("{:<44}{:>10}", "WRONG results", wrong.len());
-    println!(
-        "{:<44}{:>10}",
-        "UNREPORTED server-side jobs/duplicates",
-        unreported.len()
-    );
-    println!(
-        "{:<44}{:>10}",
-        "phantom ids (no such job on the server)",
-        phantom.len()
-    );
-    println!("{:<44}{:>10}", "jobs under foreign names", foreign.len());
-    println!(
-        "{:<44}{:>10}",
-        "jobs on the server (names with >1 job)",
-        format!("{} ({})", stats.jobs_created, stats.duplicate_job_names().len())
-    );
-    println!();
-    println!("-- calls --");
-    println!(
-        "{:<10}{:>10}{:>12}{:>14}{:>12}{:>12}{:>12}",
-        "op", "logical", "host calls", "calls/op", "p50 ms", "p99 ms", "max ms"
-    );
-    for op in Op::ALL {
-        let logical = metrics.logical_ops.get(&op).copied().unwrap_or(0);
-        let calls = metrics.host_calls.get(&op).copied().unwrap_or(0);
-        let mut lat = metrics.latencies.get(&op).cloned().unwrap_or_default();
-        lat.sort();
+impl Soak<'_> {
+    /// Prints the figures (seen with `--nocapture`).
+    fn print_figures(&self) {
+        self.print_setup();
+        self.print_jobs();
+        self.print_calls();
+        self.print_http();
+        self.print_errors();
+        self.print_time();
+    }
+
+    /// The profile, the knobs, the fault mix and the guest's environment.
+    fn print_setup(&self) {
+        let Knobs { n, concurrency, seed } = self.knobs;
+        println!();
+        println!("=== MatchKraft soak ===");
+        println!(
+            "profile {}, seed {seed:#x}, N {n}, concurrency {concurrency}, fault rate 0.2 over {} fault variants",
+            if cfg!(debug_assertions) { "dev" } else { "release" },
+            fault_mix().len()
+        );
+        println!(
+            "guest env: {}",
+            GUEST_ENV
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        println!();
+    }
+
+    /// How the submissions ended, and the jobs on the server.
+    fn print_jobs(&self) {
+        let n = self.knobs.n;
+        let jobs = &self.jobs;
+        let stats = &self.server.stats;
+        println!("-- jobs --");
+        println!("{:<44}{:>10}", "submissions", n);
+        println!(
+            "{:<44}{:>10}",
+            "submitted ok (got a job id)",
+            n - jobs.unknown - jobs.submit_failed.len()
+        );
+        println!("{:<44}{:>10}", "completed, results verified", jobs.completed);
+        println!(
+            "{:<44}{:>10}",
+            "  of which FAILED as scripted (FAIL…)", jobs.completed_failed
+        );
+        println!(
+            "{:<44}{:>10}",
+            "submit outcome unknown (not resent)", jobs.unknown
+        );
+        println!(
+            "{:<44}{:>10}",
+            "  of which the server has the job", jobs.unknown_landed
+        );
+        println!(
+            "{:<44}{:>10}",
+            "  of which the server has no job",
+            jobs.unknown - jobs.unknown_landed
+        );
+        println!(
+            "{:<44}{:>10}",
+            "submit failed cleanly (no job expected)",
+            jobs.submit_failed.len()
+        );
+        println!("{:<44}{:>10}", "LOST (id, never completed)", jobs.lost.len());
+        println!("{:<44}{:>10}", "WRONG results", jobs.wrong.len());
+        println!(
+            "{:<44}{:>10}",
+            "UNREPORTED server-side jobs/duplicates",
+            jobs.unreported.len()
+        );
+        println!(
+            "{:<44}{:>10}",
+            "phantom ids (no such job on the server)",
+            jobs.phantom.len()
+        );
+        println!("{:<44}{:>10}", "jobs under foreign names", jobs.foreign.len());
+        println!(
+            "{:<44}{:>10}",
+            "jobs on the server (names with >1 job)",
+            format!("{} ({})", stats.jobs_created, stats.duplicate_job_names().len())
+        );
+        println!();
+    }
+
+    /// Logical operations, host calls and latencies per operation, and the
+    /// time from submit to verified results per job.
+    fn print_calls(&self) {
+        let metrics = &self.run.metrics;
+        let logical_total = metrics.logical_total();
+        let host_total = metrics.host_total();
+        println!("-- calls --");
+        println!(
+            "{:<10}{:>10}{:>12}{:>14}{:>12}{:>12}{:>12}",
+            "op", "logical", "host calls", "calls/op", "p50 ms", "p99 ms", "max ms"
+        );
+        for op in Op::ALL {
+            let logical = metrics.logical_ops.get(&op).copied().unwrap_or(0);
+            let calls = metrics.host_calls.get(&op).copied().unwrap_or(0);
+            let mut lat = metrics.latencies.get(&op).cloned().unwrap_or_default();
+            lat.sort();
+            println!(
+                "{:<10}{:>10}{:>12}{:>14.3}{:>12.1}{:>12.1}{:>12.1}",
+                op.as_str(),
+                logical,
+                calls,
+                ratio(calls, logical),
+                percentile(&lat, 50.0),
+                percentile(&lat, 99.0),
+                percentile(&lat, 100.0)
+            );
+        }
+        let all = metrics.all_latencies();
         println!(
             "{:<10}{:>10}{:>12}{:>14.3}{:>12.1}{:>12.1}{:>12.1}",
-            op.as_str(),
-            logical,
-            calls,
-            ratio(calls, logical),
-            percentile(&lat, 50.0),
-            percentile(&lat, 99.0),
-            percentile(&lat, 100.0)
+            "all",
+            logical_total,
+            host_total,
+            ratio(host_total, logical_total),
+            percentile(&all, 50.0),
+            percentile(&all, 99.0),
+            percentile(&all, 100.0)
         );
-    }
-    let mut all: Vec<Duration> = metrics.latencies.values().flatten().copied().collect();
-    all.sort();
-    println!(
-        "{:<10}{:>10}{:>12}{:>14.3}{:>12.1}{:>12.1}{:>12.1}",
-        "all",
-        logical_total,
-        host_total,
-        ratio(host_total, logical_total),
-        percentile(&all, 50.0),
-        percentile(&all, 99.0),
-        percentile(&all, 100.0)
-    );
-    job_times.sort();
-    println!(
-        "job submit→verified results: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-        percentile(&job_times, 50.0),
-        percentile(&job_times, 99.0),
-        percentile(&job_times, 100.0)
-    );
-    println!();
-    println!("-- HTTP attempts (simulator requests) --");
-    println!(
-        "{:<36}{:>10}{:>14}{:>14}",
-        "", "requests", "per logical", "per host call"
-    );
-    let submit_logical = metrics.logical_ops.get(&Op::Submit).copied().unwrap_or(0);
-    let submit_host = metrics.host_calls.get(&Op::Submit).copied().unwrap_or(0);
-    println!(
-        "{:<36}{:>10}{:>14.3}{:>14.3}",
-        "submit (POST)",
-        posts,
-        ratio(posts, submit_logical),
-        ratio(posts, submit_host)
-    );
-    println!(
-        "{:<36}{:>10}{:>14.3}{:>14.3}",
-        "status + results (GET)",
-        gets,
-        ratio(gets, reads_logical),
-        ratio(gets, reads_host)
-    );
-    println!(
-        "{:<36}{:>10}{:>14.3}{:>14.3}",
-        "all",
-        stats.requests,
-        ratio(stats.requests, logical_total),
-        ratio(stats.requests, host_total)
-    );
-    println!(
-        "faulted: {} of {} requests ({:.1}%); unauthorized requests: {unauthorized}",
-        stats.faults,
-        stats.requests,
-        100.0 * ratio(stats.faults, stats.requests)
-    );
-    println!("{:<24}{:>8}{:>8}{:>8}", "fault kind", "POST", "GET", "all");
-    for kind in FAULT_KINDS {
-        let post = faults_by_method_kind.get(&("POST", kind)).copied().unwrap_or(0);
-        let get = faults_by_method_kind.get(&("GET", kind)).copied().unwrap_or(0);
-        let total = stats.faults_by_kind.get(kind).copied().unwrap_or(0);
-        println!("{kind:<24}{post:>8}{get:>8}{total:>8}");
-    }
-    println!();
-    println!("-- typed errors returned to the workflow --");
-    println!("{:<28}{:>10}{:>10}{:>10}", "kind", "submit", "status", "results");
-    let kinds: std::collections::BTreeSet<&String> = metrics.errors.keys().map(|(_, k)| k).collect();
-    for kind in kinds {
-        let count = |op| metrics.errors.get(&(op, kind.clone())).copied().unwrap_or(0);
+        let job_times = &self.jobs.job_times;
         println!(
-            "{kind:<28}{:>10}{:>10}{:>10}",
-            count(Op::Submit),
-            count(Op::Status),
-            count(Op::Results)
+            "job submit→verified results: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            percentile(job_times, 50.0),
+            percentile(job_times, 99.0),
+            percentile(job_times, 100.0)
         );
+        println!();
     }
-    println!(
-        "{:<28}{:>10}",
-        "outer errors (host/trap)",
-        metrics.outer_errors.len()
-    );
-    println!("{:<28}{:>10}", "task panics", task_panics.len());
-    println!("examples:");
-    for (kind, message) in &metrics.examples {
-        println!("  {kind}: {message}");
-    }
-    println!();
-    println!("-- time --");
-    println!("wall {:.2} s", secs);
-    println!(
-        "throughput: {:.1} jobs/s, {:.1} host calls/s, {:.1} HTTP requests/s",
-        n as f64 / secs,
-        host_total as f64 / secs,
-        stats.requests as f64 / secs
-    );
-    let max_call = all.last().copied().unwrap_or_default();
-    println!(
-        "slowest call {max_call:?} (limit: MATCHKRAFT_CALL_TIMEOUT_MS {CALL_TIMEOUT_MS} ms + {DEADLINE_SLACK:?})"
-    );
-    println!();
 
-    // ---- What must hold ----
-    let show = |list: &[String]| list.iter().take(20).cloned().collect::<Vec<_>>().join("\n  ");
-    assert!(
-        task_panics.is_empty(),
-        "tasks panicked:\n  {}",
-        show(&task_panics)
-    );
-    assert!(
-        metrics.outer_errors.is_empty(),
-        "{} host failures/traps/hangs:\n  {}",
-        metrics.outer_errors.len(),
-        show(&metrics.outer_errors)
-    );
-    assert!(lost.is_empty(), "{} jobs lost:\n  {}", lost.len(), show(&lost));
-    assert!(
-        wrong.is_empty(),
-        "{} jobs with wrong results:\n  {}",
-        wrong.len(),
-        show(&wrong)
-    );
-    assert!(
-        unreported.is_empty(),
-        "{} server-side jobs the caller was not told about:\n  {}",
-        unreported.len(),
-        show(&unreported)
-    );
-    assert!(phantom.is_empty(), "phantom job ids:\n  {}", show(&phantom));
-    assert!(
-        foreign.is_empty(),
-        "jobs under names nobody submitted: {foreign:?}"
-    );
-    let late: Vec<String> = metrics
-        .late_calls
-        .iter()
-        .map(|(op, took)| format!("{} took {took:?}", op.as_str()))
-        .collect();
-    assert!(
-        late.is_empty(),
-        "{} calls outlived MATCHKRAFT_CALL_TIMEOUT_MS + slack:\n  {}",
-        late.len(),
-        show(&late)
-    );
-    assert_eq!(unauthorized, 0, "every request carries the key");
-    // Clean submit failures need a retryable error to persist for a whole
-    // minute; with 3 guest attempts per call and a 20% fault rate that means
-    // something is wrong.
-    assert!(
-        submit_failed.is_empty(),
-        "submits that never went through:\n  {}",
-        show(&submit_failed)
-    );
-    assert_eq!(
-        completed + unknown,
-        n,
-        "every submission completes or is reported as outcome-unknown"
-    );
-    // The soak must have been a soak: every fault kind was drawn.
-    assert!(stats.random_faults > 0, "no fault was injected");
-    if n >= 100 {
+    /// The HTTP requests the simulator saw, per logical operation and per
+    /// host call, and the faults it injected by method and kind.
+    fn print_http(&self) {
+        let metrics = &self.run.metrics;
+        let Server {
+            stats,
+            requests_by_method,
+            faults_by_method_kind,
+            unauthorized,
+        } = &self.server;
+        let logical_total = metrics.logical_total();
+        let host_total = metrics.host_total();
+        let reads_logical = metrics.logical_ops.get(&Op::Status).copied().unwrap_or(0)
+            + metrics.logical_ops.get(&Op::Results).copied().unwrap_or(0);
+        let reads_host = metrics.host_calls.get(&Op::Status).copied().unwrap_or(0)
+            + metrics.host_calls.get(&Op::Results).copied().unwrap_or(0);
+        let posts = requests_by_method.get("POST").copied().unwrap_or(0);
+        let gets = requests_by_method.get("GET").copied().unwrap_or(0);
+        println!("-- HTTP attempts (simulator requests) --");
+        println!(
+            "{:<36}{:>10}{:>14}{:>14}",
+            "", "requests", "per logical", "per host call"
+        );
+        let submit_logical = metrics.logical_ops.get(&Op::Submit).copied().unwrap_or(0);
+        let submit_host = metrics.host_calls.get(&Op::Submit).copied().unwrap_or(0);
+        println!(
+            "{:<36}{:>10}{:>14.3}{:>14.3}",
+            "submit (POST)",
+            posts,
+            ratio(posts, submit_logical),
+            ratio(posts, submit_host)
+        );
+        println!(
+            "{:<36}{:>10}{:>14.3}{:>14.3}",
+            "status + results (GET)",
+            gets,
+            ratio(gets, reads_logical),
+            ratio(gets, reads_host)
+        );
+        println!(
+            "{:<36}{:>10}{:>14.3}{:>14.3}",
+            "all",
+            stats.requests,
+            ratio(stats.requests, logical_total),
+            ratio(stats.requests, host_total)
+        );
+        println!(
+            "faulted: {} of {} requests ({:.1}%); unauthorized requests: {unauthorized}",
+            stats.faults,
+            stats.requests,
+            100.0 * ratio(stats.faults, stats.requests)
+        );
+        println!("{:<24}{:>8}{:>8}{:>8}", "fault kind", "POST", "GET", "all");
         for kind in FAULT_KINDS {
-            assert!(
-                stats.faults_by_kind.get(kind).copied().unwrap_or(0) > 0,
-                "fault {kind} was never drawn"
+            let post = faults_by_method_kind.get(&("POST", kind)).copied().unwrap_or(0);
+            let get = faults_by_method_kind.get(&("GET", kind)).copied().unwrap_or(0);
+            let total = stats.faults_by_kind.get(kind).copied().unwrap_or(0);
+            println!("{kind:<24}{post:>8}{get:>8}{total:>8}");
+        }
+        println!();
+    }
+
+    /// The typed errors the workflow got, by kind and operation, with an
+    /// example of each; outer errors and task panics.
+    fn print_errors(&self) {
+        let metrics = &self.run.metrics;
+        println!("-- typed errors returned to the workflow --");
+        println!("{:<28}{:>10}{:>10}{:>10}", "kind", "submit", "status", "results");
+        let kinds: std::collections::BTreeSet<&String> = metrics.errors.keys().map(|(_, k)| k).collect();
+        for kind in kinds {
+            let count = |op| metrics.errors.get(&(op, kind.clone())).copied().unwrap_or(0);
+            println!(
+                "{kind:<28}{:>10}{:>10}{:>10}",
+                count(Op::Submit),
+                count(Op::Status),
+                count(Op::Results)
             );
+        }
+        println!(
+            "{:<28}{:>10}",
+            "outer errors (host/trap)",
+            metrics.outer_errors.len()
+        );
+        println!("{:<28}{:>10}", "task panics", self.run.task_panics.len());
+        println!("examples:");
+        for (kind, message) in &metrics.examples {
+            println!("  {kind}: {message}");
+        }
+        println!();
+    }
+
+    /// Wall time, throughput, and the slowest call against its limit.
+    fn print_time(&self) {
+        let n = self.knobs.n;
+        let secs = self.run.wall.as_secs_f64();
+        let host_total = self.run.metrics.host_total();
+        println!("-- time --");
+        println!("wall {:.2} s", secs);
+        println!(
+            "throughput: {:.1} jobs/s, {:.1} host calls/s, {:.1} HTTP requests/s",
+            n as f64 / secs,
+            host_total as f64 / secs,
+            self.server.stats.requests as f64 / secs
+        );
+        let max_call = self
+            .run
+            .metrics
+            .all_latencies()
+            .last()
+            .copied()
+            .unwrap_or_default();
+        println!(
+            "slowest call {max_call:?} (limit: MATCHKRAFT_CALL_TIMEOUT_MS {CALL_TIMEOUT_MS} ms + {DEADLINE_SLACK:?})"
+        );
+        println!();
+    }
+
+    /// What must hold, whatever the faults.
+    fn check(&self) {
+        let n = self.knobs.n;
+        let Run {
+            metrics, task_panics, ..
+        } = &self.run;
+        let Jobs {
+            completed,
+            unknown,
+            submit_failed,
+            lost,
+            wrong,
+            unreported,
+            phantom,
+            foreign,
+            ..
+        } = &self.jobs;
+        let stats = &self.server.stats;
+        let show = |list: &[String]| list.iter().take(20).cloned().collect::<Vec<_>>().join("\n  ");
+        assert!(task_panics.is_empty(), "tasks panicked:\n  {}", show(task_panics));
+        assert!(
+            metrics.outer_errors.is_empty(),
+            "{} host failures/traps/hangs:\n  {}",
+            metrics.outer_errors.len(),
+            show(&metrics.outer_errors)
+        );
+        assert!(lost.is_empty(), "{} jobs lost:\n  {}", lost.len(), show(lost));
+        assert!(
+            wrong.is_empty(),
+            "{} jobs with wrong results:\n  {}",
+            wrong.len(),
+            show(wrong)
+        );
+        assert!(
+            unreported.is_empty(),
+            "{} server-side jobs the caller was not told about:\n  {}",
+            unreported.len(),
+            show(unreported)
+        );
+        assert!(phantom.is_empty(), "phantom job ids:\n  {}", show(phantom));
+        assert!(
+            foreign.is_empty(),
+            "jobs under names nobody submitted: {foreign:?}"
+        );
+        let late: Vec<String> = metrics
+            .late_calls
+            .iter()
+            .map(|(op, took)| format!("{} took {took:?}", op.as_str()))
+            .collect();
+        assert!(
+            late.is_empty(),
+            "{} calls outlived MATCHKRAFT_CALL_TIMEOUT_MS + slack:\n  {}",
+            late.len(),
+            show(&late)
+        );
+        assert_eq!(self.server.unauthorized, 0, "every request carries the key");
+        // Clean submit failures need a retryable error to persist for a whole
+        // minute; with 3 guest attempts per call and a 20% fault rate that means
+        // something is wrong.
+        assert!(
+            submit_failed.is_empty(),
+            "submits that never went through:\n  {}",
+            show(submit_failed)
+        );
+        assert_eq!(
+            completed + unknown,
+            n,
+            "every submission completes or is reported as outcome-unknown"
+        );
+        // The soak must have been a soak: every fault kind was drawn.
+        assert!(stats.random_faults > 0, "no fault was injected");
+        if n >= 100 {
+            for kind in FAULT_KINDS {
+                assert!(
+                    stats.faults_by_kind.get(kind).copied().unwrap_or(0) > 0,
+                    "fault {kind} was never drawn"
+                );
+            }
         }
     }
 }
@@ -978,63 +1223,11 @@ async fn secret_hygiene_under_faults() {
         }
     };
 
-    /// Everything printable about one call's result.
-    fn texts<T: fmt::Debug, E: fmt::Debug + fmt::Display>(
-        result: &Result<Result<T, Error>, E>,
-        out: &mut Vec<String>,
-        counts: &mut BTreeMap<String, usize>,
-    ) {
-        out.push(format!("{result:?}"));
-        let kind = match result {
-            Ok(Ok(_)) => "ok".to_owned(),
-            Ok(Err(error)) => {
-                out.push(format!("{error}"));
-                out.push(format!("{error:?}"));
-                out.push(error.message().to_string());
-                error_kind(error)
-            }
-            Err(outer) => {
-                out.push(format!("{outer}"));
-                out.push(format!("{outer:#}"));
-                out.push(format!("{outer:?}"));
-                "OUTER".to_owned()
-            }
-        };
-        *counts.entry(kind).or_default() += 1;
-    }
-
     const JOBS: usize = 10;
     let mut tasks = Vec::new();
     for i in 0..JOBS {
         let (host, wrong_key, bad_header) = (host.clone(), wrong_key.clone(), bad_header.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut out = Vec::new();
-            let mut counts = BTreeMap::new();
-            let spec = spec(seed, i);
-            let job_type = spec.records.job_type();
-            // 1. submit
-            let submitted = host.submit(&spec.name, spec.records.clone()).await;
-            texts(&submitted, &mut out, &mut counts);
-            let id = match &submitted {
-                Ok(Ok(job)) => job.id.clone(),
-                _ => "20f70187-b941-4bb0-b10f-599b025fc425".to_owned(),
-            };
-            // 2. status
-            texts(&host.status(job_type, &id).await, &mut out, &mut counts);
-            tokio::time::sleep(Duration::from_millis(30)).await;
-            // 3. results
-            texts(&host.results(job_type, &id).await, &mut out, &mut counts);
-            // 4. an unknown job, or one asked for under another type
-            let other = JobType::ALL[(i + 1) % 3];
-            texts(&host.status(other, &id).await, &mut out, &mut counts);
-            // 5. a wrong key, or a key that is no header value
-            let wrong = match &bad_header {
-                Some(bad_header) if i % 2 == 1 => bad_header,
-                _ => &wrong_key,
-            };
-            texts(&wrong.results(job_type, &id).await, &mut out, &mut counts);
-            (out, counts)
-        }));
+        tasks.push(tokio::spawn(hygiene_calls(seed, i, host, wrong_key, bad_header)));
     }
     seen.extend([
         format!("{host:?}"),
@@ -1076,4 +1269,69 @@ async fn secret_hygiene_under_faults() {
     );
     assert!(stats.faults > 0, "faults were injected");
     assert_eq!(counts.get("OUTER"), None, "no host failure or trap");
+}
+
+/// One job's calls, made every way that can go wrong: submit, status and
+/// results, status under another job type, and results with a wrong key (for
+/// odd `i`, with the key that is no header value, if the host took it).
+/// Returns everything printable about their results, and their count by kind.
+async fn hygiene_calls(
+    seed: u64,
+    i: usize,
+    host: MatchKraft,
+    wrong_key: MatchKraft,
+    bad_header: Option<MatchKraft>,
+) -> (Vec<String>, BTreeMap<String, usize>) {
+    let mut out = Vec::new();
+    let mut counts = BTreeMap::new();
+    let spec = spec(seed, i);
+    let job_type = spec.records.job_type();
+    // 1. submit
+    let submitted = host.submit(&spec.name, spec.records.clone()).await;
+    texts(&submitted, &mut out, &mut counts);
+    let id = match &submitted {
+        Ok(Ok(job)) => job.id.clone(),
+        _ => "20f70187-b941-4bb0-b10f-599b025fc425".to_owned(),
+    };
+    // 2. status
+    texts(&host.status(job_type, &id).await, &mut out, &mut counts);
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    // 3. results
+    texts(&host.results(job_type, &id).await, &mut out, &mut counts);
+    // 4. an unknown job, or one asked for under another type
+    let other = JobType::ALL[(i + 1) % 3];
+    texts(&host.status(other, &id).await, &mut out, &mut counts);
+    // 5. a wrong key, or a key that is no header value
+    let wrong = match &bad_header {
+        Some(bad_header) if i % 2 == 1 => bad_header,
+        _ => &wrong_key,
+    };
+    texts(&wrong.results(job_type, &id).await, &mut out, &mut counts);
+    (out, counts)
+}
+
+/// Everything printable about one call's result, pushed to `out`; its kind
+/// (`ok`, the error's case, or `OUTER`) is counted in `counts`.
+fn texts<T: fmt::Debug, E: fmt::Debug + fmt::Display>(
+    result: &Result<Result<T, Error>, E>,
+    out: &mut Vec<String>,
+    counts: &mut BTreeMap<String, usize>,
+) {
+    out.push(format!("{result:?}"));
+    let kind = match result {
+        Ok(Ok(_)) => "ok".to_owned(),
+        Ok(Err(error)) => {
+            out.push(format!("{error}"));
+            out.push(format!("{error:?}"));
+            out.push(error.message().to_string());
+            error_kind(error)
+        }
+        Err(outer) => {
+            out.push(format!("{outer}"));
+            out.push(format!("{outer:#}"));
+            out.push(format!("{outer:?}"));
+            "OUTER".to_owned()
+        }
+    };
+    *counts.entry(kind).or_default() += 1;
 }
