@@ -8,7 +8,7 @@
 //! and POSTs them to `MATCHKRAFT_RELAY_DOWNSTREAM_URL`. The component still
 //! exports the `matchkraft:client` interfaces; it runs under any host that
 //! serves `wasi:http/proxy` components (`wasmtime serve`, or
-//! `matchkraft_host::serve_relay`).
+//! `matchkraft_host::relay::serve_relay`).
 //!
 //! # What a delivery gets
 //!

@@ -1,5 +1,5 @@
 //! The webhook relay end to end: the relay component (`--features relay`)
-//! served by `matchkraft_host::serve_relay`, the simulator as the API, and a
+//! served by `matchkraft_host::relay::serve_relay`, the simulator as the API, and a
 //! small downstream receiver, all on 127.0.0.1.
 //!
 //! Each test starts its own simulator, receiver and relay; the compiled
@@ -16,9 +16,8 @@ use hyper::body::{Bytes, Incoming};
 use hyper::header::{CONTENT_TYPE, HOST};
 use hyper::{HeaderMap, Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use matchkraft_host::{
-    HostConfig, JobStatus, JobType, KeyMode, MatchKraft, Records, RelayServer, serve_relay,
-};
+use matchkraft_host::relay::{RelayServer, serve_relay};
+use matchkraft_host::{HostConfig, JobStatus, JobType, KeyMode, MatchKraft, Records};
 use matchkraft_simulator::{Fault, SimConfig, Simulator, WebhookConfig, validate_email};
 use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};

@@ -248,7 +248,7 @@ fn print_cli_start(runs: usize) {
         })
         .filter(|cli| cli.is_file());
     let Some(cli) = cli else {
-        println!("\nCLI start to first answer: skipped (build it first: cargo build -p matchkraft-host)");
+        println!("\nCLI start to first answer: skipped (build it first: cargo build -p matchkraft-cli)");
         return;
     };
     let cache_home = std::env::temp_dir().join(format!("matchkraft-bench-cache-{}", std::process::id()));

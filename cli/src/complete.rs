@@ -11,11 +11,13 @@
 
 use std::time::Duration;
 
-use matchkraft_host::ledger::{Effect, EffectSource};
-use matchkraft_host::{Error, Job, JobResults, JobStatus, JobType, Ledger, MatchKraft, ResultRecords};
+use matchkraft_host::ledger::{Effect, EffectSource, Ledger};
+use matchkraft_host::text::one_line;
+use matchkraft_host::{Error, Job, JobResults, JobStatus, JobType, MatchKraft, ResultRecords};
 use tokio::time::Instant;
 
-use crate::Failure;
+use crate::console::Console;
+use crate::failure::Failure;
 use crate::poll::Backoff;
 
 /// How often a waiter looks in the ledger for results someone else stores.
@@ -31,7 +33,7 @@ pub(crate) struct Waiting<'a> {
     /// it up.
     pub(crate) webhook: bool,
     /// Where warnings go, and the progress line the polls update.
-    pub(crate) console: &'a crate::console::Console,
+    pub(crate) console: &'a Console,
 }
 
 impl Waiting<'_> {
@@ -60,17 +62,16 @@ impl Waiting<'_> {
             // `UnknownJob`: the submit could not be recorded (it was said
             // then); nothing to claim, so just finish.
             Ok(Effect::New(_) | Effect::UnknownJob) => {}
-            Err(error) => self.console.warn(&format!(
-                "the ledger failed: {}",
-                crate::one_line(&format!("{error:#}"))
-            )),
+            Err(error) => self
+                .console
+                .warn(&format!("the ledger failed: {}", one_line(&format!("{error:#}")))),
         }
         if job.status == JobStatus::Completed
             && let Err(error) = self.ledger.store_results(&results)
         {
             self.console.warn(&format!(
                 "the results are not in the ledger: {}",
-                crate::one_line(&format!("{error:#}"))
+                one_line(&format!("{error:#}"))
             ));
         }
         Ok(results)
@@ -152,7 +153,7 @@ impl Waiting<'_> {
 }
 
 /// A job with no results, for printing a failed job in the results shape.
-pub(crate) fn empty_results(job: Job) -> JobResults {
+fn empty_results(job: Job) -> JobResults {
     let records = match job.job_type {
         JobType::DomainScan => ResultRecords::DomainScan(Vec::new()),
         JobType::EmailValidation => ResultRecords::EmailValidation(Vec::new()),

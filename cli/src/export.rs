@@ -14,14 +14,17 @@
 use std::io::Write as _;
 use std::path::Path;
 
-use matchkraft_host::{JobResults, ResultRecords};
+use matchkraft_host::columns::{self, Value};
+use matchkraft_host::{FoundEmail, JobResults, ResultRecords};
+
+use crate::output;
 
 /// Writes `results` to `path` (JSON for a `.json` name, else CSV) and
 /// returns how many records it holds.
 pub(crate) fn write(path: &Path, results: &JobResults) -> std::io::Result<usize> {
     let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
     let text = if json {
-        crate::output::to_text(&crate::output::results_json(results))
+        output::to_text(&output::results_json(results))
     } else {
         csv(&results.records)
     };
@@ -62,67 +65,40 @@ fn partial_name(path: &Path) -> std::path::PathBuf {
     path.with_file_name(format!(".{name}.{}.partial", std::process::id()))
 }
 
-/// The records as CSV text: a header line, then one line per record.
+/// The records as CSV text: a header line, then one line per record, with
+/// the job type's columns ([`columns`]) in order.
 pub(crate) fn csv(records: &ResultRecords) -> String {
-    let (header, rows): (&[&str], Vec<Vec<String>>) = match records {
-        ResultRecords::EmailValidation(list) => (
-            &["email", "status", "verified", "reason"],
-            list.iter()
-                .map(|r| {
-                    vec![
-                        opt(&r.email),
-                        r.status
-                            .as_ref()
-                            .map(|s| s.as_str().to_string())
-                            .unwrap_or_default(),
-                        r.verified.map(|v| v.to_string()).unwrap_or_default(),
-                        opt(&r.reason),
-                    ]
-                })
-                .collect(),
-        ),
-        ResultRecords::EmailFinder(list) => (
-            &["first_name", "last_name", "website", "email", "confidence"],
-            list.iter()
-                .map(|r| {
-                    vec![
-                        opt(&r.first_name),
-                        opt(&r.last_name),
-                        opt(&r.website),
-                        opt(&r.email),
-                        r.confidence.map(|c| c.to_string()).unwrap_or_default(),
-                    ]
-                })
-                .collect(),
-        ),
-        ResultRecords::DomainScan(list) => (
-            &["website", "domain", "emails", "email_kinds", "emails_verified"],
-            list.iter()
-                .map(|r| {
-                    let join = |field: &dyn Fn(&matchkraft_host::FoundEmail) -> String| {
-                        r.emails.iter().map(field).collect::<Vec<_>>().join("; ")
-                    };
-                    vec![
-                        opt(&r.website),
-                        opt(&r.domain),
-                        join(&|e| e.email.clone()),
-                        join(&|e| e.kind.clone().unwrap_or_default()),
-                        join(&|e| e.verified.map(|v| v.to_string()).unwrap_or_default()),
-                    ]
-                })
-                .collect(),
-        ),
-    };
+    let columns = columns::columns(records.job_type());
     let mut out = String::new();
-    line(&mut out, header.iter().copied());
-    for row in &rows {
-        line(&mut out, row.iter().map(String::as_str));
+    line(&mut out, columns.iter().flat_map(|c| c.csv.iter().copied()));
+    for row in columns::rows(records) {
+        let fields: Vec<String> = row.values.into_iter().flat_map(fields).collect();
+        line(&mut out, fields.iter().map(String::as_str));
     }
     out
 }
 
-fn opt(value: &Option<String>) -> String {
-    value.clone().unwrap_or_default()
+/// One value as CSV fields, as written (`true`, not `yes`; empty when
+/// missing). A domain scan's emails spread over three fields (addresses,
+/// kinds, verified), each joining the emails' values with `; `.
+fn fields(value: Value<'_>) -> Vec<String> {
+    let flag = |flag: Option<bool>| flag.map(|v| v.to_string()).unwrap_or_default();
+    match value {
+        Value::Text(text) => vec![text.unwrap_or_default().to_string()],
+        Value::Flag(value) => vec![flag(value)],
+        Value::Number(number) => vec![number.map(|n| n.to_string()).unwrap_or_default()],
+        Value::Status(status) => vec![status.map(|s| s.as_str().to_string()).unwrap_or_default()],
+        Value::Emails(emails) => {
+            let join = |field: &dyn Fn(&FoundEmail) -> String| {
+                emails.iter().map(field).collect::<Vec<_>>().join("; ")
+            };
+            vec![
+                join(&|e| e.email.clone()),
+                join(&|e| e.kind.clone().unwrap_or_default()),
+                join(&|e| flag(e.verified)),
+            ]
+        }
+    }
 }
 
 /// One CSV line (RFC 4180, `\r\n` as the RFC and spreadsheets expect).

@@ -3,9 +3,12 @@
 //! The JSON shapes live in the library (`matchkraft_host::json`), because the
 //! job ledger stores results in the same shape.
 
+use std::io::Write as _;
+
+use matchkraft_host::columns::{self, Value};
 use matchkraft_host::ledger::LedgerJob;
 use matchkraft_host::{EmailStatus, Job, JobStatus, ResultRecords};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::term::{Term, Tone};
 
@@ -25,58 +28,48 @@ pub(crate) fn job_line(job: &Job) -> String {
 }
 
 /// The results as an aligned table with one header line, or `(no results)`.
-/// Status words are coloured when `term` allows it.
+/// The columns are the job type's ([`columns`]); status words and what the
+/// job found are coloured when `term` allows it.
 pub(crate) fn table(records: &ResultRecords, term: &Term) -> String {
-    let (headers, rows): (&[&str], Vec<Vec<Cell>>) = match records {
-        ResultRecords::EmailValidation(list) => (
-            &["EMAIL", "STATUS", "VERIFIED", "REASON"],
-            list.iter()
-                .map(|r| {
-                    vec![
-                        text(r.email.as_deref()),
-                        match &r.status {
-                            Some(status) => Cell::new(status.as_str(), email_status_tone(status)),
-                            None => Cell::missing(),
-                        },
-                        yes_no(r.verified),
-                        text(r.reason.as_deref()),
-                    ]
+    let columns = columns::columns(records.job_type());
+    let rows: Vec<Vec<Cell>> = columns::rows(records)
+        .into_iter()
+        .map(|row| {
+            columns
+                .iter()
+                .zip(row.values)
+                .map(|(column, value)| {
+                    let cell = cell(value);
+                    if column.found {
+                        cell.toned(Tone::Good)
+                    } else {
+                        cell
+                    }
                 })
-                .collect(),
-        ),
-        ResultRecords::EmailFinder(list) => (
-            &["FIRST NAME", "LAST NAME", "WEBSITE", "EMAIL", "CONFIDENCE"],
-            list.iter()
-                .map(|r| {
-                    vec![
-                        text(r.first_name.as_deref()),
-                        text(r.last_name.as_deref()),
-                        text(r.website.as_deref()),
-                        text(r.email.as_deref()).toned(Tone::Good),
-                        r.confidence
-                            .map_or_else(Cell::missing, |c| Cell::new(number(c), Tone::Plain)),
-                    ]
-                })
-                .collect(),
-        ),
-        ResultRecords::DomainScan(list) => (
-            &["WEBSITE", "DOMAIN", "EMAILS"],
-            list.iter()
-                .map(|r| {
-                    let emails: Vec<&str> = r.emails.iter().map(|e| e.email.as_str()).collect();
-                    vec![
-                        text(r.website.as_deref()),
-                        text(r.domain.as_deref()),
-                        text(Some(&emails.join(", "))).toned(Tone::Good),
-                    ]
-                })
-                .collect(),
-        ),
-    };
+                .collect()
+        })
+        .collect();
     if rows.is_empty() {
         return "(no results)\n".to_string();
     }
-    render(headers, &rows, term)
+    let headers: Vec<&str> = columns.iter().map(|c| c.title).collect();
+    render(&headers, &rows, term)
+}
+
+/// One value as a table cell: `yes`/`no`, numbers with at most two
+/// decimals, a domain scan's emails joined by commas, `-` when missing.
+fn cell(value: Value<'_>) -> Cell {
+    match value {
+        Value::Text(value) => text(value),
+        Value::Flag(value) => yes_no(value),
+        Value::Number(value) => value.map_or_else(Cell::missing, |n| Cell::new(number(n), Tone::Plain)),
+        Value::Status(Some(status)) => Cell::new(status.as_str(), email_status_tone(status)),
+        Value::Status(None) => Cell::missing(),
+        Value::Emails(emails) => {
+            let emails: Vec<&str> = emails.iter().map(|e| e.email.as_str()).collect();
+            text(Some(&emails.join(", ")))
+        }
+    }
 }
 
 /// Deliverable reads good; undeliverable bad; the rest needs a second look.
@@ -151,8 +144,8 @@ fn results_cell(job: &LedgerJob) -> String {
 
 /// The ledger's jobs as a JSON array; results themselves are left out
 /// (`matchkraft resume JOB-ID --json` prints them).
-pub(crate) fn jobs_json(jobs: &[LedgerJob]) -> Value {
-    Value::Array(
+pub(crate) fn jobs_json(jobs: &[LedgerJob]) -> serde_json::Value {
+    serde_json::Value::Array(
         jobs.iter()
             .map(|job| {
                 json!({
@@ -265,10 +258,16 @@ fn number(value: f64) -> String {
 }
 
 /// A JSON value as the command prints it: pretty, with a final newline.
-pub(crate) fn to_text(value: &Value) -> String {
+pub(crate) fn to_text(value: &serde_json::Value) -> String {
     let mut text = serde_json::to_string_pretty(value).expect("a JSON value serialises");
     text.push('\n');
     text
+}
+
+/// Writes to stdout; a closed pipe (`matchkraft … | head`) is not an error.
+pub(crate) fn print(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 
 use serde_json::{Value, json};
 
+use crate::columns;
 use crate::types::{
     DomainScanResult, EmailFinderResult, EmailStatus, EmailValidationResult, FoundEmail, Job, JobResults,
     JobStatus, JobType, ResultRecords,
@@ -99,48 +100,33 @@ fn email_status_from_str(word: &str) -> EmailStatus {
     .unwrap_or_else(|| EmailStatus::Other(word.to_string()))
 }
 
+/// Each record as an object with one key per column ([`crate::columns`]),
+/// then its raw JSON under `"raw"`.
 fn result_values(records: &ResultRecords) -> Vec<Value> {
-    match records {
-        ResultRecords::EmailValidation(list) => list
+    let columns = columns::columns(records.job_type());
+    columns::rows(records)
+        .into_iter()
+        .map(|row| {
+            let mut object = serde_json::Map::with_capacity(columns.len() + 1);
+            for (column, value) in columns.iter().zip(row.values) {
+                object.insert(column.key.to_string(), value_to_json(value));
+            }
+            object.insert("raw".to_string(), raw(row.raw));
+            Value::Object(object)
+        })
+        .collect()
+}
+
+/// One column's value as JSON; a missing value is `null`.
+fn value_to_json(value: columns::Value<'_>) -> Value {
+    match value {
+        columns::Value::Text(text) => json!(text),
+        columns::Value::Flag(flag) => json!(flag),
+        columns::Value::Number(number) => json!(number),
+        columns::Value::Status(status) => json!(status.map(|s| s.as_str())),
+        columns::Value::Emails(emails) => emails
             .iter()
-            .map(|r| {
-                json!({
-                    "email": r.email,
-                    "status": r.status.as_ref().map(|s| s.as_str()),
-                    "verified": r.verified,
-                    "reason": r.reason,
-                    "raw": raw(&r.raw),
-                })
-            })
-            .collect(),
-        ResultRecords::EmailFinder(list) => list
-            .iter()
-            .map(|r| {
-                json!({
-                    "firstName": r.first_name,
-                    "lastName": r.last_name,
-                    "website": r.website,
-                    "email": r.email,
-                    "confidence": r.confidence,
-                    "raw": raw(&r.raw),
-                })
-            })
-            .collect(),
-        ResultRecords::DomainScan(list) => list
-            .iter()
-            .map(|r| {
-                let emails: Vec<Value> = r
-                    .emails
-                    .iter()
-                    .map(|e| json!({"email": e.email, "kind": e.kind, "verified": e.verified}))
-                    .collect();
-                json!({
-                    "website": r.website,
-                    "domain": r.domain,
-                    "emails": emails,
-                    "raw": raw(&r.raw),
-                })
-            })
+            .map(|e| json!({"email": e.email, "kind": e.kind, "verified": e.verified}))
             .collect(),
     }
 }

@@ -23,7 +23,7 @@ use sha2::{Digest as _, Sha256};
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
-use crate::into_anyhow;
+use crate::engine::into_anyhow;
 
 /// `bytes` compiled for `engine`, from `folder` when it holds a usable
 /// compiled copy, else compiled and stored there for next time.
@@ -147,7 +147,7 @@ mod tests {
     const EMPTY: &[u8] = b"\0asm\x0d\0\x01\0";
 
     fn engine() -> Engine {
-        crate::shared_engine().unwrap()
+        crate::engine::shared_engine().unwrap()
     }
 
     #[test]

@@ -17,7 +17,8 @@
 //!
 //! ```no_run
 //! # async fn example() -> anyhow::Result<()> {
-//! use matchkraft_host::{HostConfig, serve_relay};
+//! use matchkraft_host::HostConfig;
+//! use matchkraft_host::relay::serve_relay;
 //!
 //! let config = HostConfig::new("https://app.matchkraft.com/api/v2")
 //!     .with_api_key(std::env::var("MATCHKRAFT_API_KEY")?);
@@ -56,8 +57,11 @@ use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
+use crate::config::HostConfig;
+use crate::engine::{describe_trap, human_duration, into_anyhow};
+use crate::host::MatchKraft;
 use crate::sandbox::Origin;
-use crate::{HostConfig, MatchKraft, describe_trap, human_duration, into_anyhow};
+use crate::state::State;
 
 /// The variable the relay reads its downstream URL from.
 const DOWNSTREAM_URL_VAR: &str = "MATCHKRAFT_RELAY_DOWNSTREAM_URL";
@@ -186,7 +190,7 @@ async fn accept_loop(listener: TcpListener, relay: Arc<Relay>) {
 /// What every request needs.
 struct Relay {
     host: MatchKraft,
-    proxy: ProxyPre<crate::state::State>,
+    proxy: ProxyPre<State>,
     downstream: Origin,
     in_flight: mpsc::Sender<()>,
 }

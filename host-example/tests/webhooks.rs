@@ -1,16 +1,16 @@
-//! The webhook receiver, driven in-process through `matchkraft_host::listen`:
+//! The webhook receiver, driven in-process through `matchkraft_host::listener::listen`:
 //! its answers to bad and foreign bodies, and 1,000 jobs whose webhooks come
 //! one to five times each, concurrently and out of order.
 
-mod common;
-
 use std::collections::HashMap;
+use std::io::{Read as _, Write as _};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{TempDir, post, results_gets};
-use matchkraft_host::ledger::EffectSource;
-use matchkraft_host::{Contact, HostConfig, JobStatus, Ledger, ListenerEvent, MatchKraft, Records, listen};
+use matchkraft_host::ledger::{EffectSource, Ledger};
+use matchkraft_host::listener::{ListenerEvent, listen};
+use matchkraft_host::{Contact, HostConfig, JobStatus, MatchKraft, Records};
 use matchkraft_simulator::{SimConfig, Simulator, WebhookConfig};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -47,8 +47,8 @@ fn webhook_body(job_id: &str, job_type: &str, status: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_receiver_refuses_bad_bodies_ignores_strangers_and_acts_once() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    let dir = TempDir::new("receiver");
-    let ledger = Ledger::open(dir.ledger()).unwrap();
+    let dir = tempfile::TempDir::with_prefix("matchkraft-receiver-").unwrap();
+    let ledger = Ledger::open(dir.path().join("ledger.sqlite3")).unwrap();
     let host = host(&sim);
     let events = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&events);
@@ -97,7 +97,7 @@ async fn the_receiver_refuses_bad_bodies_ignores_strangers_and_acts_once() {
     assert_eq!(stored.status, JobStatus::Completed);
     assert_eq!(stored.completed_via, Some(EffectSource::Webhook));
     assert_eq!(ledger.effect_count().unwrap(), 1);
-    assert_eq!(results_gets(&sim.requests())[&job.id], 1);
+    assert_eq!(sim.results_gets()[&job.id], 1);
 
     let stats = receiver.stats();
     assert_eq!(
@@ -128,8 +128,8 @@ async fn the_receiver_refuses_bad_bodies_ignores_strangers_and_acts_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_of_another_api_is_not_ours() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    let dir = TempDir::new("other-api");
-    let ledger = Ledger::open(dir.ledger()).unwrap();
+    let dir = tempfile::TempDir::with_prefix("matchkraft-other-api-").unwrap();
+    let ledger = Ledger::open(dir.path().join("ledger.sqlite3")).unwrap();
     let job = host(&sim)
         .submit(
             "elsewhere",
@@ -153,7 +153,7 @@ async fn a_job_of_another_api_is_not_ours() {
     assert_eq!(status, 200);
     assert_eq!(receiver.stats().unknown_jobs, 1);
     assert_eq!(ledger.effect_count().unwrap(), 0);
-    assert!(!results_gets(&sim.requests()).contains_key(&job.id));
+    assert!(!sim.results_gets().contains_key(&job.id));
 }
 
 /// 1,000 jobs of all three types; each webhook is delivered one to five
@@ -172,8 +172,8 @@ async fn a_thousand_jobs_with_repeated_reordered_webhooks_complete_once_each() {
     })
     .await
     .unwrap();
-    let dir = TempDir::new("thousand");
-    let ledger = Ledger::open(dir.ledger()).unwrap();
+    let dir = tempfile::TempDir::with_prefix("matchkraft-thousand-").unwrap();
+    let ledger = Ledger::open(dir.path().join("ledger.sqlite3")).unwrap();
     let host = host(&sim);
     let receiver = listen(
         "127.0.0.1:0".parse().unwrap(),
@@ -269,7 +269,7 @@ async fn a_thousand_jobs_with_repeated_reordered_webhooks_complete_once_each() {
         assert_eq!(job.result_count, Some(1), "{job:?}");
         assert_eq!(job.completed_via, Some(EffectSource::Webhook));
     }
-    let gets = results_gets(&sim.requests());
+    let gets = sim.results_gets();
     assert_eq!(gets.len(), JOBS);
     let fetched_twice = gets.values().filter(|&&n| n > 1).count();
     assert_eq!(fetched_twice, 0);
@@ -299,4 +299,30 @@ async fn a_thousand_jobs_with_repeated_reordered_webhooks_complete_once_each() {
         elapsed.as_secs_f64(),
     );
     assert_eq!(receiver.shutdown(Duration::from_secs(5)).await, 0);
+}
+
+/// POSTs `body` to `addr` over HTTP/1.1 and returns the status code and the
+/// body of the answer.
+fn post(addr: SocketAddr, body: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).expect("the receiver accepts");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        stream,
+        "POST /hooks HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer: {answer:?}"));
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
 }

@@ -341,6 +341,21 @@ impl Simulator {
         self.shared.requests()
     }
 
+    /// How many times each job's results were read (GET
+    /// `/{jobType}/results/{jobId}`), per job id: what a test checks to show
+    /// that results were fetched once.
+    pub fn results_gets(&self) -> HashMap<String, usize> {
+        let mut gets = HashMap::new();
+        for request in self.requests() {
+            if request.method == "GET"
+                && let Some((_, id)) = request.path.split_once("/results/")
+            {
+                *gets.entry(id.to_string()).or_default() += 1;
+            }
+        }
+        gets
+    }
+
     /// How many jobs have been created so far.
     pub fn job_count(&self) -> usize {
         self.shared.job_count()

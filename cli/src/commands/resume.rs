@@ -13,17 +13,29 @@
 
 use std::time::Duration;
 
-use matchkraft_host::ledger::{EffectSource, LedgerJob};
-use matchkraft_host::{Error, JobResults, JobStatus, Ledger, MatchKraft};
+use matchkraft_host::ledger::{EffectSource, Ledger, LedgerJob};
+use matchkraft_host::{Error, JobResults, JobStatus, MatchKraft};
 use tokio::task::JoinSet;
 
-use crate::cli::ResumeArgs;
+use crate::args::{Global, ResumeArgs};
 use crate::console::Console;
-use crate::{Failure, output, show_results};
+use crate::deliver::show_results;
+use crate::failure::Failure;
+use crate::output::{self, print};
+use crate::session::{connect, open_ledger};
+
+/// Resumes the jobs `args` names, through the API the flags name.
+pub(crate) async fn execute(global: &Global, args: &ResumeArgs, console: &Console) -> Result<(), Failure> {
+    let ledger = open_ledger(global)?;
+    // The host's own deadline must not cut the wait short.
+    let call_timeout = Duration::from_secs(args.timeout).saturating_add(Duration::from_secs(60));
+    let host = connect(global, "resume", call_timeout)?;
+    resume(&host, &ledger, args, global.json, console).await
+}
 
 /// Resumes `args.job_id`, or every pending job of the ledger that was
 /// submitted to this host's API.
-pub(crate) async fn resume(
+async fn resume(
     host: &MatchKraft,
     ledger: &Ledger,
     args: &ResumeArgs,
@@ -133,7 +145,7 @@ async fn resume_one(
 fn finish(results: &JobResults, json: bool, console: &Console) -> Result<(), Failure> {
     if results.job.status == JobStatus::Failed {
         if json {
-            crate::print(&output::to_text(&output::results_json(results)));
+            print(&output::to_text(&output::results_json(results)));
         }
         return Err(Failure::JobFailed(results.job.clone()));
     }
@@ -157,7 +169,7 @@ fn print_stored(ledger: &Ledger, job: &LedgerJob, json: bool, console: &Console)
     if json {
         if let Some(document) = ledger.results_document(&job.id)? {
             let value: serde_json::Value = serde_json::from_str(&document).map_err(anyhow::Error::from)?;
-            crate::print(&output::to_text(&value));
+            print(&output::to_text(&value));
         }
         return Ok(());
     }

@@ -1,47 +1,26 @@
-//! Helpers shared by the command's tests (CLI, terminal, ledger, webhooks):
-//! temporary folders, the `matchkraft` binary with a clean environment, and a
-//! bare HTTP POST.
+//! Helpers shared by the command's tests: temporary folders, the
+//! `matchkraft` binary with a clean environment, waiting for a condition.
 
-#![allow(dead_code)] // each test file uses its own share of these
-
-use std::io::{Read as _, Write as _};
-use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use matchkraft_simulator::RecordedRequest;
-
-/// A folder removed when dropped.
-pub struct TempDir(PathBuf);
+/// A temporary folder (removed when dropped) with a ledger path inside.
+pub struct TempDir(tempfile::TempDir);
 
 impl TempDir {
     pub fn new(label: &str) -> TempDir {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "matchkraft-{label}-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("a temporary folder");
-        TempDir(path)
+        let prefix = format!("matchkraft-{label}-");
+        TempDir(tempfile::TempDir::with_prefix(prefix).expect("a temporary folder"))
     }
 
     pub fn path(&self) -> &Path {
-        &self.0
+        self.0.path()
     }
 
     /// A ledger path inside the folder.
     pub fn ledger(&self) -> PathBuf {
-        self.0.join("ledger.sqlite3")
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        self.0.path().join("ledger.sqlite3")
     }
 }
 
@@ -68,45 +47,6 @@ pub fn free_port() -> u16 {
         .and_then(|listener| listener.local_addr())
         .expect("a free port")
         .port()
-}
-
-/// The results GETs the simulator received, per job id.
-pub fn results_gets(requests: &[RecordedRequest]) -> std::collections::HashMap<String, usize> {
-    let mut gets = std::collections::HashMap::new();
-    for request in requests {
-        if request.method == "GET"
-            && let Some((_, id)) = request.path.split_once("/results/")
-        {
-            *gets.entry(id.to_string()).or_default() += 1;
-        }
-    }
-    gets
-}
-
-/// POSTs `body` to `addr` over HTTP/1.1 and returns the status code and the
-/// body of the answer.
-pub fn post(addr: SocketAddr, body: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).expect("the receiver accepts");
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(
-        stream,
-        "POST /hooks HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    let status = answer
-        .split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or_else(|| panic!("not an HTTP answer: {answer:?}"));
-    let body = answer
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
 }
 
 /// Polls `condition` every 20 ms until it holds or `timeout` passes.

@@ -1,17 +1,13 @@
 //! A `run` killed while it waits loses nothing: the job is in the ledger
 //! from right after the submit, and `resume` finishes it.
 
-#![cfg(unix)]
-
-mod common;
-
 use std::os::unix::process::ExitStatusExt as _;
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::{TempDir, ledger_files_contain, matchkraft, results_gets, wait_until};
-use matchkraft_host::ledger::EffectSource;
-use matchkraft_host::{JobStatus, Ledger};
+use crate::common::{TempDir, ledger_files_contain, matchkraft, wait_until};
+use matchkraft_host::JobStatus;
+use matchkraft_host::ledger::{EffectSource, Ledger};
 use matchkraft_simulator::{SimConfig, Simulator};
 
 /// A key that must never show up in output or in the ledger.
@@ -86,7 +82,7 @@ fn a_killed_run_is_completed_by_resume() {
 
     // Resuming again has nothing to do; resuming the job by id prints the
     // stored results without asking the API.
-    let gets = results_gets(&sim.requests())[&job_id];
+    let gets = sim.results_gets()[&job_id];
     let again = matchkraft().args(["resume"]).args(common).output().unwrap();
     assert!(again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("nothing to resume"));
@@ -103,7 +99,7 @@ fn a_killed_run_is_completed_by_resume() {
     let document: serde_json::Value = serde_json::from_slice(&by_id.stdout).unwrap();
     assert_eq!(document["jobId"], job_id.as_str());
     assert_eq!(document["results"][0]["email"], "john@gmail.com");
-    assert_eq!(results_gets(&sim.requests())[&job_id], gets);
+    assert_eq!(sim.results_gets()[&job_id], gets);
 
     // `jobs` lists it.
     let jobs = matchkraft()

@@ -1,17 +1,13 @@
 //! `matchkraft run --webhook` and `matchkraft listen`, run as a user runs
 //! them: real processes against a simulator that delivers webhooks.
 
-#![cfg(unix)]
-
-mod common;
-
 use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::{TempDir, free_port, matchkraft, results_gets, wait_until};
-use matchkraft_host::Ledger;
+use crate::common::{TempDir, free_port, matchkraft, wait_until};
+use matchkraft_host::ledger::Ledger;
 use matchkraft_simulator::{BackgroundRuntime, SimConfig, Simulator, WebhookConfig};
 use serde_json::Value;
 
@@ -111,7 +107,7 @@ fn run_completes_every_job_type_on_the_webhook() {
         assert_eq!(value["results"][0][field], first, "{value}");
         assert!(value["results"][0]["raw"].is_object(), "{value}");
         let id = value["jobId"].as_str().unwrap();
-        assert_eq!(results_gets(&setup.sim.requests())[id], 1, "fetched once");
+        assert_eq!(setup.sim.results_gets()[id], 1, "fetched once");
     }
     let ledger = setup.ledger();
     assert_eq!(ledger.effect_count().unwrap(), 3);
@@ -126,7 +122,7 @@ fn run_falls_back_to_polling_when_no_webhook_comes() {
     assert_eq!(value["results"][0]["status"], "valid");
     let id = value["jobId"].as_str().unwrap();
     assert_eq!(
-        results_gets(&setup.sim.requests())[id],
+        setup.sim.results_gets()[id],
         1,
         "the poll that saw it done brought the results"
     );
@@ -168,7 +164,7 @@ fn webhook_and_polling_race_to_one_effect() {
         let id = value["jobId"].as_str().unwrap();
         // One read, or two when a poll was already under way as the webhook
         // landed (the API's only read is the results endpoint).
-        assert!(results_gets(&setup.sim.requests())[id] <= 2);
+        assert!(setup.sim.results_gets()[id] <= 2);
     }
     println!("race winners: {winners:?}");
     let ledger = setup.ledger();
@@ -244,18 +240,14 @@ fn listen_completes_submitted_jobs_and_stops_on_ctrl_c() {
         "{table}"
     );
 
-    let gets = results_gets(&setup.sim.requests());
+    let gets = setup.sim.results_gets();
     let printed = setup.command(&["resume", &ids[1]]).output().unwrap();
     assert!(printed.status.success());
     assert!(
         String::from_utf8_lossy(&printed.stdout).contains("randi.zuckerberg@zuckerbergmedia.com"),
         "{printed:?}"
     );
-    assert_eq!(
-        results_gets(&setup.sim.requests()),
-        gets,
-        "printed from the ledger"
-    );
+    assert_eq!(setup.sim.results_gets(), gets, "printed from the ledger");
     assert!(ids.iter().all(|id| gets[id] == 1));
 
     // Ctrl-C: a clean stop.

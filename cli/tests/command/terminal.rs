@@ -4,18 +4,14 @@
 //! On a terminal the results table is coloured and a progress line shows the
 //! job's status while it runs; `NO_COLOR` removes every colour code but not
 //! the progress line; `--quiet` removes the progress and informational lines.
-//! The same command into a pipe is covered in `cli.rs`.
-
-#![cfg(unix)]
+//! The same command into a pipe is covered in `usage.rs`.
 
 use std::fs::File;
 use std::io::Read as _;
 use std::os::fd::{FromRawFd as _, OwnedFd};
 use std::process::Stdio;
 
-mod common;
-
-use common::TempDir;
+use crate::common::TempDir;
 
 /// A new pseudo-terminal: the controlling side, and the path of the side a
 /// program uses as its terminal.
@@ -46,7 +42,7 @@ fn on_terminal(args: &[&str], env: &[(&str, &str)]) -> String {
     let (mut master, slave_path) = open_pty();
     let slave = File::options().read(true).write(true).open(&slave_path).unwrap();
     let folder = TempDir::new("terminal");
-    let mut command = common::matchkraft();
+    let mut command = crate::common::matchkraft();
     command
         .args(args)
         .env_remove("NO_COLOR")

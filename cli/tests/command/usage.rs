@@ -2,9 +2,7 @@
 //! component built into it, and a simulator on 127.0.0.1 (its own, or one this
 //! test starts).
 
-mod common;
-
-use common::TempDir;
+use crate::common::TempDir;
 use matchkraft_simulator::{SimConfig, Simulator};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -15,7 +13,7 @@ use std::process::Output;
 /// tests run in parallel).
 fn matchkraft(args: &[&str]) -> Output {
     let folder = TempDir::new("cli");
-    common::matchkraft()
+    crate::common::matchkraft()
         .args(args)
         .env("MATCHKRAFT_LEDGER", folder.ledger())
         .output()
@@ -306,7 +304,7 @@ fn repeated_and_empty_records_are_reported() {
 fn output_into_a_pipe_has_no_colour_and_no_progress_line() {
     // Without NO_COLOR, so that only the pipe turns colour off.
     let folder = TempDir::new("pipe");
-    let output = common::matchkraft()
+    let output = crate::common::matchkraft()
         .args(["run", "email-validation", "john@gmail.com", "test@domain.com"])
         .env_remove("NO_COLOR")
         .env("TERM", "xterm-256color")
@@ -336,7 +334,7 @@ fn the_compiled_component_is_kept_between_runs() {
     let home = TempDir::new("compile-cache");
     let cache_home = home.path();
     let run = |setting: &str| {
-        let output = common::matchkraft()
+        let output = crate::common::matchkraft()
             .args(["run", "email-validation", "john@gmail.com", "--quiet"])
             .env("MATCHKRAFT_LEDGER", home.ledger())
             .env("XDG_CACHE_HOME", cache_home)

@@ -1,0 +1,49 @@
+//! `matchkraft listen`: receive webhooks until Ctrl-C, printing one line per
+//! event (problems on stderr).
+
+use std::time::Duration;
+
+use matchkraft_host::HostConfig;
+use matchkraft_host::listener::{self, ListenerEvent};
+
+use crate::args::{Global, ListenArgs};
+use crate::console::Console;
+use crate::failure::Failure;
+use crate::output::print;
+use crate::session::{connect, open_ledger};
+
+/// How long a stopping receiver lets the fetches under way finish.
+const GRACE: Duration = Duration::from_secs(10);
+
+/// Serves the receiver on `args.addr` until Ctrl-C.
+pub(crate) async fn execute(global: &Global, args: &ListenArgs, console: &Console) -> Result<(), Failure> {
+    let ledger = open_ledger(global)?;
+    let host = connect(global, "listen", HostConfig::DEFAULT_CALL_TIMEOUT)?;
+    let pending = ledger.pending()?.len();
+    let path = ledger.path().display().to_string();
+    let warnings = console.clone();
+    let on_event = move |event: ListenerEvent| {
+        if event.is_warning() {
+            warnings.warn(&event.to_string());
+        } else {
+            print(&format!("{event}\n"));
+        }
+    };
+    let receiver = listener::listen(args.addr, host, ledger, on_event)
+        .await
+        .map_err(|e| Failure::Host(anyhow::anyhow!("cannot listen on {}: {e}", args.addr)))?;
+    console.info(&format!(
+        "listening for MatchKraft webhooks at {} (ledger {path}, {pending} job(s) waiting for results); \
+         Ctrl-C stops",
+        receiver.url()
+    ));
+    let _ = tokio::signal::ctrl_c().await;
+    console.info("stopping: finishing the fetches under way");
+    let abandoned = receiver.shutdown(GRACE).await;
+    if abandoned > 0 {
+        console.warn(&format!(
+            "{abandoned} fetch(es) were cut short; `matchkraft resume` completes those jobs"
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,37 @@
+//! `matchkraft results`: a job's results, or its status while it runs.
+
+use matchkraft_host::JobStatus;
+
+use crate::args::{Global, JobArgs, ResultsArgs};
+use crate::console::Console;
+use crate::deliver::deliver;
+use crate::failure::Failure;
+use crate::output::{self, print};
+use crate::session::Session;
+
+/// Fetches the job's results and delivers them; a failed job is a failure,
+/// an unfinished one prints its status.
+pub(crate) async fn execute(global: &Global, args: &ResultsArgs, console: &Console) -> Result<(), Failure> {
+    let session = Session::start(global, console).await?;
+    let JobArgs { job_type, job_id } = &args.job;
+    let results = session.host.results((*job_type).into(), job_id).await??;
+    let json = global.json;
+    match results.job.status {
+        JobStatus::Completed => deliver(&results, json, args.output.as_deref(), console)?,
+        JobStatus::Failed => {
+            if json && args.output.is_none() {
+                print(&output::to_text(&output::results_json(&results)));
+            }
+            return Err(Failure::JobFailed(results.job));
+        }
+        _ => {
+            if json {
+                print(&output::to_text(&output::results_json(&results)));
+            } else {
+                print(&format!("{}\n", output::job_line(&results.job)));
+            }
+            console.info("the job has not finished: no results yet");
+        }
+    }
+    Ok(())
+}
