@@ -17,7 +17,7 @@ use anyhow::bail;
 
 /// The environment variables the host itself sets; `extra_env` may not
 /// override them.
-const RESERVED_ENV: [&str; 2] = ["MATCHKRAFT_API_KEY", "MATCHKRAFT_BASE_URL"];
+const RESERVED_ENV: [&str; 3] = ["MATCHKRAFT_API_KEY", "MATCHKRAFT_BASE_URL", "MATCHKRAFT_KEY_FROM_HOST"];
 
 /// How the host runs the component: where it may send requests, which key it
 /// passes, and the limits of each call.
@@ -127,8 +127,12 @@ impl HostConfig {
     /// The component's whole environment, or why it cannot be built.
     pub(crate) fn guest_env(&self) -> anyhow::Result<Vec<(String, String)>> {
         let mut env = Vec::with_capacity(self.extra_env.len() + 2);
-        if let (Some(key), KeyMode::Guest) = (&self.api_key, self.key_mode) {
-            env.push(("MATCHKRAFT_API_KEY".to_string(), key.clone()));
+        match (&self.api_key, self.key_mode) {
+            (Some(key), KeyMode::Guest) => env.push(("MATCHKRAFT_API_KEY".to_string(), key.clone())),
+            // The component never sees the key, but knows one is sent, so a
+            // 401 can say "refused" rather than "not set".
+            (Some(_), KeyMode::Host) => env.push(("MATCHKRAFT_KEY_FROM_HOST".to_string(), "1".to_string())),
+            (None, _) => {}
         }
         env.push(("MATCHKRAFT_BASE_URL".to_string(), self.base_url.clone()));
         for (name, value) in &self.extra_env {
@@ -183,6 +187,7 @@ mod tests {
                 .all(|(name, value)| name != "MATCHKRAFT_API_KEY" && value != "k"),
             "{env:?}"
         );
+        assert!(env.contains(&("MATCHKRAFT_KEY_FROM_HOST".to_string(), "1".to_string())));
 
         config.key_mode = KeyMode::Guest;
         let env = config.guest_env().unwrap();
@@ -218,6 +223,12 @@ mod tests {
         assert!(
             HostConfig::default()
                 .with_env("MATCHKRAFT_API_KEY", "x")
+                .guest_env()
+                .is_err()
+        );
+        assert!(
+            HostConfig::default()
+                .with_env("MATCHKRAFT_KEY_FROM_HOST", "1")
                 .guest_env()
                 .is_err()
         );

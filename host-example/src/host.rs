@@ -22,6 +22,7 @@ use wasmtime_wasi_http::WasiHttpCtx;
 use crate::bindings::{Client, ClientPre};
 use crate::config::{HostConfig, KeyMode};
 use crate::engine::{compile, deadline_ticks, describe_trap, human_duration, into_anyhow, shared_engine};
+use crate::redact::{Redact, RedactingStderr, redact_text};
 use crate::sandbox::{Origin, Sandbox};
 use crate::state::{Limits, State};
 use crate::types::{Error, Job, JobResults, JobType, Records, WebhookEvent};
@@ -200,7 +201,10 @@ impl MatchKraft {
     }
 
     /// Runs one export in a fresh store under the call deadline.
-    async fn call<R>(
+    ///
+    /// Whatever the call returns has the API key replaced in its texts (see
+    /// `redact`), whoever held the key.
+    async fn call<R: Redact>(
         &self,
         export: &str,
         body: impl AsyncFnOnce(&mut Store<State>, &Client) -> wasmtime::Result<R>,
@@ -211,13 +215,31 @@ impl MatchKraft {
             let client = self.pre.instantiate_async(&mut store).await?;
             body(&mut store, &client).await
         };
-        match tokio::time::timeout(timeout, run).await {
+        let outcome = match tokio::time::timeout(timeout, run).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) => Err(describe_trap(error, export, timeout)),
             Err(_elapsed) => Err(anyhow::anyhow!(
                 "the component's `{export}` did not finish within {}",
                 human_duration(timeout)
             )),
+        };
+        let Some(key) = self.config.api_key.as_deref() else {
+            return outcome;
+        };
+        match outcome {
+            Ok(mut value) => {
+                value.redact(key);
+                Ok(value)
+            }
+            // A trap's text can quote what the component held.
+            Err(error) => {
+                let mut text = format!("{error:#}");
+                if !text.contains(key) {
+                    return Err(error);
+                }
+                redact_text(&mut text, key);
+                Err(anyhow::anyhow!(text))
+            }
         }
     }
 
@@ -226,7 +248,7 @@ impl MatchKraft {
     pub(crate) fn new_store(&self) -> Store<State> {
         let wasi = WasiCtxBuilder::new()
             .envs(&self.env)
-            .inherit_stderr()
+            .stderr(RedactingStderr::new(self.config.api_key.as_deref().map(Arc::from)))
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)

@@ -47,6 +47,7 @@
 //! | `engine` | the shared wasmtime engine, compiling, deadlines, trap messages |
 //! | `precompiled` | the on-disk cache of compiled components |
 //! | `sandbox` | the `wasi:http` hook: the allow-list and the host-held key |
+//! | `redact` | the key replaced in every text a call returns, and in the component's stderr |
 //! | `state` | what a store holds: WASI, HTTP, the sandbox, memory limits |
 //! | `bindings` | the code `bindgen!` generates from `wit/` |
 //! | `types` | the WIT types (re-exported here) with names and messages |
@@ -67,6 +68,7 @@ mod config;
 mod engine;
 mod host;
 mod precompiled;
+mod redact;
 mod sandbox;
 mod state;
 mod types;
