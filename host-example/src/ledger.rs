@@ -39,7 +39,7 @@ use crate::types::{Job, JobResults, JobStatus, JobType};
 
 /// The schema this build writes, kept in SQLite's `user_version`. A ledger
 /// from a newer build is refused rather than misread.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// How long a write waits for another process's write to finish.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -70,6 +70,32 @@ CREATE TABLE effects (
 );
 ";
 
+/// Version 2: submissions recorded before they are sent (write-ahead), and
+/// webhook deliveries, which are hints to look at a job, kept apart from the
+/// effects that only the API's own answer claims.
+const SCHEMA_V2: &str = "
+CREATE TABLE submissions (
+    id             INTEGER PRIMARY KEY,
+    job_type       TEXT NOT NULL,
+    name           TEXT NOT NULL,
+    record_count   INTEGER NOT NULL,
+    records_digest TEXT NOT NULL,
+    base_url       TEXT NOT NULL,
+    started_at     TEXT NOT NULL,
+    outcome        TEXT NOT NULL,
+    job_id         TEXT,
+    reason         TEXT,
+    updated_at     TEXT NOT NULL
+);
+CREATE TABLE deliveries (
+    job_id   TEXT NOT NULL REFERENCES jobs (id),
+    status   TEXT NOT NULL,
+    first_at TEXT NOT NULL,
+    count    INTEGER NOT NULL,
+    PRIMARY KEY (job_id, status)
+);
+";
+
 /// The current time as SQLite writes it: ISO 8601, UTC, milliseconds, so
 /// that text order is time order.
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
@@ -79,6 +105,9 @@ const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 pub struct Ledger {
     conn: Arc<Mutex<Connection>>,
     path: PathBuf,
+    /// Why the file's permissions deserve a look, found at opening.
+    warning: Option<String>,
+    read_only: bool,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -188,20 +217,66 @@ impl Ledger {
     /// or was written by a newer schema.
     pub fn open(path: impl AsRef<Path>) -> anyhow::Result<Ledger> {
         let path = path.as_ref().to_path_buf();
-        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(folder)
-                .with_context(|| format!("creating the ledger's folder {}", folder.display()))?;
-        }
+        let warning = file::prepare(&path)?;
         let conn =
             Connection::open(&path).with_context(|| format!("opening the ledger {}", path.display()))?;
         let ledger = Ledger {
             conn: Arc::new(Mutex::new(conn)),
             path,
+            warning,
+            read_only: false,
         };
-        ledger
-            .setup()
-            .with_context(|| format!("opening the ledger {}", ledger.path.display()))?;
+        if let Err(error) = ledger.setup() {
+            if file::is_damage(&error) {
+                return Err(ledger.explain(error));
+            }
+            return Err(error.context(format!("opening the ledger {}", ledger.path.display())));
+        }
         Ok(ledger)
+    }
+
+    /// Opens the ledger at `path` for reading only: for a file this process
+    /// cannot write. Every method that writes then fails.
+    ///
+    /// # Errors
+    ///
+    /// When the file does not exist, is damaged, or was written by a newer
+    /// schema.
+    pub fn open_read_only(path: impl AsRef<Path>) -> anyhow::Result<Ledger> {
+        let path = path.as_ref().to_path_buf();
+        let conn = file::open_read_only(&path)
+            .with_context(|| format!("opening the ledger {} to read it", path.display()))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let ledger = Ledger {
+            conn: Arc::new(Mutex::new(conn)),
+            warning: None,
+            read_only: true,
+            path,
+        };
+        let version = ledger.schema_version().map_err(|e| ledger.explain(e))?;
+        if version > SCHEMA_VERSION {
+            bail!(
+                "the ledger {} has schema version {version}, newer than this matchkraft's {SCHEMA_VERSION}",
+                ledger.path.display()
+            );
+        }
+        Ok(ledger)
+    }
+
+    /// Opens the ledger for writing where it can be written, else for
+    /// reading only (see [`Ledger::is_read_only`]).
+    pub fn open_or_read_only(path: impl AsRef<Path>) -> anyhow::Result<Ledger> {
+        match Ledger::open(&path) {
+            Err(error) if file::is_read_only(&error) && path.as_ref().exists() => {
+                Ledger::open_read_only(path)
+            }
+            opened => opened,
+        }
+    }
+
+    /// Whether the ledger was opened for reading only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// The file the ledger is in.
@@ -273,30 +348,18 @@ impl Ledger {
     /// returns, before anything else can fail: from then on the job can be
     /// resumed. Recording the same job again changes nothing.
     pub fn record_submitted(&self, job: &Job, record_count: usize, base_url: &str) -> anyhow::Result<()> {
-        let sql = format!(
-            "INSERT INTO jobs (id, job_type, name, record_count, base_url, submitted_at, status, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, {NOW}, ?6, {NOW})
-             ON CONFLICT (id) DO NOTHING"
-        );
-        self.conn()
-            .execute(
-                &sql,
-                params![
-                    job.id,
-                    job.job_type.as_str(),
-                    job.name,
-                    i64::try_from(record_count).unwrap_or(i64::MAX),
-                    base_url,
-                    job.status.as_str(),
-                ],
-            )
-            .with_context(|| format!("recording job {} in the ledger", job.id))?;
-        Ok(())
+        insert_job(&self.conn(), job, record_count, base_url)
+            .with_context(|| format!("recording job {} in the ledger", job.id))
     }
 
-    /// Notes the job's latest status. Returns whether the job is in the ledger.
+    /// Notes the job's latest status, unless the job has finished: a
+    /// terminal status is never changed. Returns whether the status was
+    /// noted (the job is in the ledger and not finished).
     pub fn set_status(&self, job_id: &str, status: &JobStatus) -> anyhow::Result<bool> {
-        let sql = format!("UPDATE jobs SET status = ?2, updated_at = {NOW} WHERE id = ?1");
+        let sql = format!(
+            "UPDATE jobs SET status = ?2, updated_at = {NOW}
+             WHERE id = ?1 AND status NOT IN ('completed', 'failed')"
+        );
         let changed = self.conn().execute(&sql, params![job_id, status.as_str()])?;
         Ok(changed == 1)
     }
@@ -342,6 +405,11 @@ impl Ledger {
         let Some(mut job) = select_job(&tx, job_id)? else {
             return Ok(Effect::UnknownJob);
         };
+        // A finished job stays as it finished: no later status, whoever
+        // claims it, changes that.
+        if status.is_terminal() && job.completed_via.is_some() {
+            return Ok(Effect::Duplicate(job));
+        }
         let insert = format!(
             "INSERT INTO effects (job_id, status, source, at) VALUES (?1, ?2, ?3, {NOW})
              ON CONFLICT (job_id, status) DO NOTHING"
@@ -439,6 +507,27 @@ impl Ledger {
     }
 }
 
+/// Inserts a job the API has accepted (nothing if it is there already).
+fn insert_job(conn: &Connection, job: &Job, record_count: usize, base_url: &str) -> anyhow::Result<()> {
+    let sql = format!(
+        "INSERT INTO jobs (id, job_type, name, record_count, base_url, submitted_at, status, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, {NOW}, ?6, {NOW})
+         ON CONFLICT (id) DO NOTHING"
+    );
+    conn.execute(
+        &sql,
+        params![
+            job.id,
+            job.job_type.as_str(),
+            job.name,
+            i64::try_from(record_count).unwrap_or(i64::MAX),
+            base_url,
+            job.status.as_str(),
+        ],
+    )?;
+    Ok(())
+}
+
 /// The columns of a [`LedgerJob`], with the source of its terminal effect.
 const SELECT_JOB: &str = "
 SELECT id, job_type, name, record_count, base_url, submitted_at, status, result_count, results_at,
@@ -504,11 +593,20 @@ fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
     if version < 1 {
         tx.execute_batch(SCHEMA_V1)?;
     }
-    // Later versions add their steps here: `if version < 2 { … }`.
+    if version < 2 {
+        tx.execute_batch(SCHEMA_V2)?;
+    }
+    // Later versions add their steps here: `if version < 3 { … }`.
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
     tx.commit()?;
     Ok(())
 }
 
+mod deliveries;
+mod file;
+mod submissions;
 #[cfg(test)]
 mod tests;
+
+pub use deliveries::Delivery;
+pub use submissions::{SubmissionId, SubmissionOutcome, UnresolvedSubmission, records_digest};

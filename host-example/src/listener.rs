@@ -42,7 +42,7 @@ use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::host::MatchKraft;
-use crate::ledger::{Effect, EffectSource, Ledger, LedgerJob};
+use crate::ledger::{Delivery, Effect, EffectSource, Ledger, LedgerJob};
 use crate::types::{JobStatus, JobType, WebhookEvent};
 
 /// The largest body read; the documented payload is about 150 bytes (the
@@ -51,10 +51,6 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// How long a client may take to send its request headers, and then its body.
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// How long the fetch task waits for a job that the webhook says is done but
-/// the API still reports running (the two may briefly disagree).
-const SETTLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How many recent acknowledgement latencies [`ListenerStats`] keeps.
 const LATENCY_SAMPLES: usize = 100_000;
@@ -101,6 +97,37 @@ pub enum ListenerEvent {
         /// How many result records it has.
         results: usize,
     },
+    /// The API says the job failed (the ledger now says so too).
+    Failed {
+        /// The job.
+        job_id: String,
+        /// Its type.
+        job_type: JobType,
+    },
+    /// The job had already been settled by someone else (a poll, a resume).
+    Settled {
+        /// The job.
+        job_id: String,
+    },
+    /// A webhook claimed a status the API does not confirm: the job is not
+    /// finished. Nothing is changed but the status the API reports; the
+    /// webhook may be forged (it carries no signature) or early.
+    NotFinished {
+        /// The job.
+        job_id: String,
+        /// What the webhook said.
+        claimed: JobStatus,
+        /// What the API says.
+        actual: JobStatus,
+    },
+    /// Warnings of one kind left out because too many came at once (a
+    /// flood of bodies for unknown jobs): how many, and of what.
+    Suppressed {
+        /// How many warnings were not emitted.
+        count: u64,
+        /// What they were about.
+        what: &'static str,
+    },
     /// A job's results could not be fetched; the job stays pending in the
     /// ledger for `matchkraft resume`.
     FetchFailed {
@@ -124,6 +151,8 @@ impl ListenerEvent {
             self,
             ListenerEvent::UnknownJob { .. }
                 | ListenerEvent::Invalid { .. }
+                | ListenerEvent::NotFinished { .. }
+                | ListenerEvent::Suppressed { .. }
                 | ListenerEvent::FetchFailed { .. }
                 | ListenerEvent::Error { .. }
         )
@@ -142,7 +171,28 @@ impl fmt::Display for ListenerEvent {
                 job_id,
                 job_type,
                 status,
-            } => write!(f, "job {job_id} ({job_type}) {status}"),
+            } => write!(
+                f,
+                "job {job_id} ({job_type}) reported {status}: checking with the API"
+            ),
+            ListenerEvent::Failed { job_id, job_type } => {
+                write!(f, "job {job_id} ({job_type}) failed (the API says so)")
+            }
+            ListenerEvent::Settled { job_id } => write!(f, "job {job_id} was already settled: nothing to do"),
+            ListenerEvent::NotFinished {
+                job_id,
+                claimed,
+                actual,
+            } => write!(
+                f,
+                "job {job_id}: a webhook said {claimed}, but the API says {actual}: ignored (the job stays pending)"
+            ),
+            ListenerEvent::Suppressed { count, what } => {
+                write!(
+                    f,
+                    "{count} more warning(s) about {what} left out (too many at once)"
+                )
+            }
             ListenerEvent::Duplicate { job_id, status } => {
                 write!(f, "job {job_id} {status} again: a repeated delivery, ignored")
             }
@@ -230,6 +280,63 @@ struct Shared {
     /// The background results fetches, so that shutdown can wait for them.
     fetches: Mutex<JoinSet<()>>,
     stats: Mutex<Counters>,
+    gate: Mutex<Gate>,
+}
+
+/// How many warnings of one floodable kind are emitted per
+/// [`WARNING_WINDOW`]; the rest are counted and summarised by one
+/// [`ListenerEvent::Suppressed`], so that anyone posting junk to the URL
+/// cannot fill a log.
+const WARNINGS_PER_WINDOW: u64 = 20;
+
+/// See [`WARNINGS_PER_WINDOW`].
+const WARNING_WINDOW: Duration = Duration::from_secs(60);
+
+/// The warnings that anyone who knows the URL can cause at will.
+const FLOODABLE: [&str; 2] = ["webhooks for jobs not in the ledger", "invalid webhook bodies"];
+
+/// Counts of floodable warnings in the current window.
+#[derive(Default)]
+struct Gate {
+    window: Option<Instant>,
+    emitted: [u64; 2],
+    suppressed: [u64; 2],
+}
+
+impl Gate {
+    /// Whether a warning of `kind` (an index into [`FLOODABLE`]) may be
+    /// emitted at `now`, and the summaries of a window that has ended.
+    fn admit(&mut self, kind: usize, now: Instant) -> (bool, Vec<ListenerEvent>) {
+        let mut summaries = Vec::new();
+        if self
+            .window
+            .is_none_or(|start| now.duration_since(start) >= WARNING_WINDOW)
+        {
+            summaries = self.summaries();
+            self.window = Some(now);
+            self.emitted = [0; 2];
+        }
+        let admitted = self.emitted[kind] < WARNINGS_PER_WINDOW;
+        if admitted {
+            self.emitted[kind] += 1;
+        } else {
+            self.suppressed[kind] += 1;
+        }
+        (admitted, summaries)
+    }
+
+    /// A summary per kind with warnings left out, which are then forgotten.
+    fn summaries(&mut self) -> Vec<ListenerEvent> {
+        let summaries = (0..FLOODABLE.len())
+            .filter(|&kind| self.suppressed[kind] > 0)
+            .map(|kind| ListenerEvent::Suppressed {
+                count: self.suppressed[kind],
+                what: FLOODABLE[kind],
+            })
+            .collect();
+        self.suppressed = [0; 2];
+        summaries
+    }
 }
 
 #[derive(Default)]
@@ -278,6 +385,7 @@ pub async fn listen(
         on_event: Box::new(on_event),
         fetches: Mutex::new(JoinSet::new()),
         stats: Mutex::default(),
+        gate: Mutex::default(),
     });
     let (stop, stopped) = watch::channel(false);
     let server = tokio::spawn(serve(listener, Arc::clone(&shared), stopped));
@@ -325,6 +433,10 @@ impl ListenerHandle {
         let _ = tokio::time::timeout(grace, drained).await;
         let abandoned = fetches.len();
         fetches.shutdown().await;
+        let summaries = lock(&self.shared.gate).summaries();
+        for summary in summaries {
+            (self.shared.on_event)(summary);
+        }
         abandoned
     }
 }
@@ -434,9 +546,8 @@ async fn respond(shared: &Arc<Shared>, request: Request<Incoming>) -> Response<F
                 job_type: job.job_type,
                 status: event.status.clone(),
             });
-            if event.status == JobStatus::Completed {
-                shared.start_fetch(job);
-            }
+            // Whatever it claims, a webhook only triggers a look at the API.
+            shared.start_fetch(job, event.status);
         }
         Ok(Claim::Duplicate) => {
             shared.count(|s| s.duplicates += 1);
@@ -461,8 +572,9 @@ enum Claim {
     NotOurs,
 }
 
-/// Claims the (job, status) effect in the ledger, on a blocking thread (a
-/// write may wait for another process's).
+/// Notes the delivery of (job, claimed status) in the ledger, on a blocking
+/// thread (a write may wait for another process's): the first is worth a look
+/// at the API, a repeat is not.
 async fn claim(shared: &Arc<Shared>, event: &WebhookEvent) -> anyhow::Result<Claim> {
     let ledger = shared.ledger.clone();
     let base_url = shared.host.config().base_url.clone();
@@ -472,13 +584,11 @@ async fn claim(shared: &Arc<Shared>, event: &WebhookEvent) -> anyhow::Result<Cla
             Some(job) if same_api(&job.base_url, &base_url) => {}
             _ => return Ok(Claim::NotOurs),
         }
-        Ok(
-            match ledger.mark_effect(&job_id, &status, EffectSource::Webhook)? {
-                Effect::New(job) => Claim::New(job),
-                Effect::Duplicate(_) => Claim::Duplicate,
-                Effect::UnknownJob => Claim::NotOurs,
-            },
-        )
+        Ok(match ledger.note_delivery(&job_id, &status)? {
+            Delivery::New(job) => Claim::New(job),
+            Delivery::Repeat => Claim::Duplicate,
+            Delivery::UnknownJob => Claim::NotOurs,
+        })
     };
     tokio::task::spawn_blocking(work).await?
 }
@@ -489,8 +599,21 @@ fn same_api(a: &str, b: &str) -> bool {
 }
 
 impl Shared {
+    /// Hands `event` to the caller's callback; floodable warnings pass
+    /// through the [`Gate`].
     fn emit(&self, event: ListenerEvent) {
-        (self.on_event)(event);
+        let kind = match &event {
+            ListenerEvent::UnknownJob { .. } => 0,
+            ListenerEvent::Invalid { .. } => 1,
+            _ => return (self.on_event)(event),
+        };
+        let (admitted, summaries) = lock(&self.gate).admit(kind, Instant::now());
+        for summary in summaries {
+            (self.on_event)(summary);
+        }
+        if admitted {
+            (self.on_event)(event);
+        }
     }
 
     fn count(&self, update: impl FnOnce(&mut ListenerStats)) {
@@ -504,21 +627,31 @@ impl Shared {
 
     /// Fetches and stores a job's results in a task of its own, so that the
     /// webhook is answered at once.
-    fn start_fetch(self: &Arc<Self>, job: LedgerJob) {
+    fn start_fetch(self: &Arc<Self>, job: LedgerJob, claimed: JobStatus) {
         self.count(|s| s.fetches += 1);
         let shared = Arc::clone(self);
         let mut fetches = lock(&self.fetches);
         // Forget the finished ones so the set does not grow forever.
         while fetches.try_join_next().is_some() {}
-        fetches.spawn(async move { shared.fetch(job).await });
+        fetches.spawn(async move { shared.fetch(job, claimed).await });
     }
 
-    async fn fetch(&self, job: LedgerJob) {
-        let event = match self.fetch_and_store(&job).await {
-            Ok(results) => ListenerEvent::Stored {
+    async fn fetch(&self, job: LedgerJob, claimed: JobStatus) {
+        let event = match self.look(&job).await {
+            Ok(Look::Stored(results)) => ListenerEvent::Stored {
                 job_id: job.id,
                 job_type: job.job_type,
                 results,
+            },
+            Ok(Look::Failed) => ListenerEvent::Failed {
+                job_id: job.id,
+                job_type: job.job_type,
+            },
+            Ok(Look::Settled) => ListenerEvent::Settled { job_id: job.id },
+            Ok(Look::NotFinished(actual)) => ListenerEvent::NotFinished {
+                job_id: job.id,
+                claimed,
+                actual,
             },
             Err(reason) => {
                 self.count(|s| s.fetch_failures += 1);
@@ -534,29 +667,51 @@ impl Shared {
         self.emit(event);
     }
 
-    /// One results call; only if the API does not yet agree the job is done
-    /// does it wait (polling) for it to be.
-    async fn fetch_and_store(&self, job: &LedgerJob) -> Result<usize, String> {
-        let mut results = match self.host.results(job.job_type, &job.id).await {
+    /// One results call, and what the API's answer (never the webhook's
+    /// claim) means for the ledger: a finished job is claimed, as finished
+    /// *by the API's word*, and its results stored; a job the API still
+    /// reports running only has that status noted, and stays pending for
+    /// `run`'s polling or `resume`.
+    async fn look(&self, job: &LedgerJob) -> Result<Look, String> {
+        let results = match self.host.results(job.job_type, &job.id).await {
             Ok(Ok(results)) => results,
             Ok(Err(error)) => return Err(error.message().to_string()),
             Err(failure) => return Err(format!("{failure:#}")),
         };
-        if !results.job.status.is_terminal() {
-            results = match self.host.wait(job.job_type, &job.id, SETTLE_TIMEOUT).await {
-                Ok(Ok(results)) => results,
-                Ok(Err(error)) => return Err(error.message().to_string()),
-                Err(failure) => return Err(format!("{failure:#}")),
-            };
-        }
-        let count = results.records.len();
         let ledger = self.ledger.clone();
-        tokio::task::spawn_blocking(move || ledger.store_results(&results))
+        let id = job.id.clone();
+        let record = move || -> anyhow::Result<Look> {
+            let status = results.job.status.clone();
+            if !status.is_terminal() {
+                ledger.set_status(&id, &status)?;
+                return Ok(Look::NotFinished(status));
+            }
+            match ledger.mark_effect(&id, &status, EffectSource::Webhook)? {
+                Effect::New(_) if status == JobStatus::Completed => {
+                    ledger.store_results(&results)?;
+                    Ok(Look::Stored(results.records.len()))
+                }
+                Effect::New(_) => Ok(Look::Failed),
+                Effect::Duplicate(_) | Effect::UnknownJob => Ok(Look::Settled),
+            }
+        };
+        tokio::task::spawn_blocking(record)
             .await
             .map_err(|e| e.to_string())?
-            .map_err(|e| format!("{e:#}"))?;
-        Ok(count)
+            .map_err(|e| format!("{e:#}"))
     }
+}
+
+/// What one look at the API found, and did.
+enum Look {
+    /// Completed: its results are stored, this many records.
+    Stored(usize),
+    /// Failed, by the API's word.
+    Failed,
+    /// Finished, and someone (a poll, a resume) had already claimed it.
+    Settled,
+    /// Not finished, whatever the webhook said: this is its status.
+    NotFinished(JobStatus),
 }
 
 fn text(status: StatusCode, body: &str) -> Response<Full<Bytes>> {

@@ -125,6 +125,120 @@ async fn the_receiver_refuses_bad_bodies_ignores_strangers_and_acts_once() {
     );
 }
 
+/// The webhook carries no signature: a forged `FAILED` (or an early
+/// `COMPLETED`) for a running job only makes the receiver look at the API,
+/// and the ledger keeps what the API says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_webhook_changes_nothing_the_api_does_not_confirm() {
+    let config = SimConfig {
+        processing_for: Duration::from_secs(3600),
+        ..SimConfig::default()
+    };
+    let sim = Simulator::start(config).await.unwrap();
+    let dir = tempfile::TempDir::with_prefix("matchkraft-forged-").unwrap();
+    let ledger = Ledger::open(dir.path().join("ledger.sqlite3")).unwrap();
+    let host = host(&sim);
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&events);
+    let receiver = listen(
+        "127.0.0.1:0".parse().unwrap(),
+        host.clone(),
+        ledger.clone(),
+        move |event| {
+            seen.lock().unwrap().push(event);
+        },
+    )
+    .await
+    .unwrap();
+    let job = host
+        .submit("running", Records::EmailValidation(vec!["john@gmail.com".into()]))
+        .await
+        .unwrap()
+        .unwrap();
+    ledger.record_submitted(&job, 1, &sim.base_url()).unwrap();
+
+    for (n, claimed) in ["FAILED", "COMPLETED"].into_iter().enumerate() {
+        let (status, _) = post_async(
+            receiver.addr(),
+            webhook_body(&job.id, "email-validation", claimed),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| matches!(e, ListenerEvent::NotFinished { .. }))
+            .count()
+            <= n
+        {
+            assert!(Instant::now() < deadline, "{:?}", events.lock().unwrap());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let recorded = ledger.job(&job.id).unwrap().unwrap();
+        assert!(!recorded.status.is_terminal(), "{claimed}: {recorded:?}");
+        assert_eq!(recorded.completed_via, None, "{claimed}");
+        assert!(
+            ledger.pending().unwrap().iter().any(|p| p.id == job.id),
+            "{claimed}"
+        );
+        assert!(!ledger.has_terminal_effect(&job.id).unwrap(), "{claimed}");
+    }
+    // One look at the API per claim, and no other reads.
+    assert_eq!(sim.results_gets()[&job.id], 2);
+    let events = events.lock().unwrap();
+    assert!(
+        events
+            .iter()
+            .all(|e| !matches!(e, ListenerEvent::Failed { .. } | ListenerEvent::Stored { .. })),
+        "{events:?}"
+    );
+    let warning = events
+        .iter()
+        .find(|e| matches!(e, ListenerEvent::NotFinished { .. }))
+        .unwrap();
+    assert!(warning.is_warning());
+    assert!(warning.to_string().contains("the API says"), "{warning}");
+    drop(events);
+    assert_eq!(receiver.shutdown(Duration::from_secs(5)).await, 0);
+}
+
+/// Anyone who knows the URL can post junk; the warnings it causes are
+/// summarised, not one line each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_strangers_does_not_flood_the_log() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let dir = tempfile::TempDir::with_prefix("matchkraft-flood-").unwrap();
+    let ledger = Ledger::open(dir.path().join("ledger.sqlite3")).unwrap();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&events);
+    let receiver = listen("127.0.0.1:0".parse().unwrap(), host(&sim), ledger, move |event| {
+        seen.lock().unwrap().push(event);
+    })
+    .await
+    .unwrap();
+    for i in 0..200 {
+        let (status, _) = post_async(
+            receiver.addr(),
+            webhook_body(&format!("stranger-{i}"), "email-validation", "COMPLETED"),
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
+    assert_eq!(receiver.stats().unknown_jobs, 200);
+    assert_eq!(receiver.shutdown(Duration::from_secs(5)).await, 0);
+    let events = events.lock().unwrap();
+    let warnings = events.iter().filter(|e| e.is_warning()).count();
+    assert!(warnings <= 25, "{warnings} warnings for 200 posts");
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, ListenerEvent::Suppressed { count: 180, .. })),
+        "{events:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_of_another_api_is_not_ours() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();

@@ -1,7 +1,7 @@
 //! The ledger's unit tests.
 
 use super::*;
-use crate::types::{EmailStatus, EmailValidationResult, ResultRecords};
+use crate::types::{Contact, EmailStatus, EmailValidationResult, Records, ResultRecords};
 
 const BASE: &str = "http://127.0.0.1:1/api/v2";
 
@@ -90,7 +90,7 @@ fn a_new_ledger_has_the_schema_in_wal_mode() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(tables, ["effects", "jobs"]);
+    assert_eq!(tables, ["deliveries", "effects", "jobs", "submissions"]);
     // Opening again is a no-op migration.
     let again = Ledger::open(ledger.path()).unwrap();
     assert_eq!(again.schema_version().unwrap(), SCHEMA_VERSION);
@@ -240,4 +240,205 @@ fn status_updates_need_a_known_job() {
         ledger.job("job-a").unwrap().unwrap().status,
         JobStatus::Processing
     );
+}
+
+fn emails(list: &[&str]) -> Records {
+    Records::EmailValidation(list.iter().map(|e| e.to_string()).collect())
+}
+
+#[test]
+fn a_submission_is_recorded_before_it_is_sent_and_resolved_after() {
+    let ledger = temp_ledger("write-ahead");
+    let records = emails(&["a@b.co", "c@d.co"]);
+    let sent = ledger.begin_submission("leads", &records, BASE).unwrap();
+    // Sent, no answer yet: visible.
+    let unresolved = ledger.unresolved_submissions().unwrap();
+    assert_eq!(unresolved.len(), 1);
+    assert_eq!(unresolved[0].outcome, SubmissionOutcome::Sending);
+    assert_eq!(
+        (unresolved[0].name.as_str(), unresolved[0].record_count),
+        ("leads", 2)
+    );
+    assert_eq!(unresolved[0].records_digest, records_digest(&records));
+    ledger.submission_accepted(sent, &job("job-a"), 2, BASE).unwrap();
+    assert!(ledger.unresolved_submissions().unwrap().is_empty());
+    assert_eq!(ledger.job("job-a").unwrap().unwrap().record_count, 2);
+
+    let refused = ledger.begin_submission("bad", &records, BASE).unwrap();
+    ledger
+        .submission_failed(refused, &SubmissionOutcome::Refused("invalid".into()))
+        .unwrap();
+    let doubtful = ledger.begin_submission("doubt", &records, BASE).unwrap();
+    let outcome = SubmissionOutcome::Unknown("reset after sending".into());
+    ledger.submission_failed(doubtful, &outcome).unwrap();
+    let unresolved = ledger.unresolved_submissions().unwrap();
+    assert_eq!(unresolved.len(), 1, "{unresolved:?}");
+    assert_eq!(
+        (unresolved[0].name.as_str(), &unresolved[0].outcome),
+        ("doubt", &outcome)
+    );
+}
+
+#[test]
+fn a_job_the_ledger_cannot_record_leaves_its_submission_visible() {
+    let ledger = temp_ledger("after-post");
+    ledger
+        .conn()
+        .execute_batch(
+            "CREATE TRIGGER full BEFORE INSERT ON jobs BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
+        )
+        .unwrap();
+    let sent = ledger
+        .begin_submission("leads", &emails(&["a@b.co"]), BASE)
+        .unwrap();
+    let error = ledger
+        .submission_accepted(sent, &job("job-a"), 1, BASE)
+        .unwrap_err();
+    assert!(format!("{error:#}").contains("disk full"), "{error:#}");
+    // One transaction: the submission is still shown as sent, unanswered.
+    let unresolved = ledger.unresolved_submissions().unwrap();
+    assert_eq!(unresolved[0].outcome, SubmissionOutcome::Sending);
+}
+
+#[test]
+fn records_digests_tell_record_lists_apart() {
+    let finder = |first: &str, last: &str| {
+        Records::EmailFinder(vec![Contact {
+            first_name: first.into(),
+            last_name: last.into(),
+            website: "https://x.co".into(),
+        }])
+    };
+    assert_eq!(
+        records_digest(&emails(&["a@b.co"])),
+        records_digest(&emails(&["a@b.co"]))
+    );
+    assert_ne!(
+        records_digest(&emails(&["a@b.co"])),
+        records_digest(&emails(&["a@b.c", "o"]))
+    );
+    assert_ne!(
+        records_digest(&finder("ab", "c")),
+        records_digest(&finder("a", "bc"))
+    );
+    assert_ne!(
+        records_digest(&emails(&["https://x.co"])),
+        records_digest(&Records::DomainScan(vec!["https://x.co".into()]))
+    );
+    assert_eq!(records_digest(&emails(&[])).len(), 64);
+}
+
+#[test]
+fn a_finished_job_stays_as_it_finished() {
+    let ledger = temp_ledger("terminal");
+    ledger.record_submitted(&job("job-a"), 1, BASE).unwrap();
+    let done = ledger
+        .mark_effect("job-a", &JobStatus::Completed, EffectSource::Poll)
+        .unwrap();
+    assert!(matches!(done, Effect::New(_)));
+    // A later claim of another end, or a later status, changes nothing.
+    let later = ledger
+        .mark_effect("job-a", &JobStatus::Failed, EffectSource::Webhook)
+        .unwrap();
+    assert!(matches!(later, Effect::Duplicate(_)), "{later:?}");
+    assert!(!ledger.set_status("job-a", &JobStatus::Processing).unwrap());
+    let recorded = ledger.job("job-a").unwrap().unwrap();
+    assert_eq!(recorded.status, JobStatus::Completed);
+    assert_eq!(recorded.completed_via, Some(EffectSource::Poll));
+}
+
+#[test]
+fn a_webhook_delivery_is_noted_without_changing_the_job() {
+    let ledger = temp_ledger("deliveries");
+    ledger.record_submitted(&job("job-a"), 1, BASE).unwrap();
+    let first = ledger.note_delivery("job-a", &JobStatus::Failed).unwrap();
+    assert!(matches!(first, Delivery::New(_)), "{first:?}");
+    assert_eq!(
+        ledger.note_delivery("job-a", &JobStatus::Failed).unwrap(),
+        Delivery::Repeat
+    );
+    assert!(matches!(
+        ledger.note_delivery("job-a", &JobStatus::Completed).unwrap(),
+        Delivery::New(_)
+    ));
+    assert_eq!(
+        ledger.note_delivery("stranger", &JobStatus::Failed).unwrap(),
+        Delivery::UnknownJob
+    );
+    assert_eq!(ledger.delivery_count("job-a", &JobStatus::Failed).unwrap(), 2);
+    let recorded = ledger.job("job-a").unwrap().unwrap();
+    assert_eq!(recorded.status, JobStatus::Pending);
+    assert_eq!(recorded.completed_via, None);
+    assert!(!ledger.has_terminal_effect("job-a").unwrap());
+}
+
+#[test]
+fn a_damaged_ledger_is_named_with_its_check_and_the_way_out() {
+    let ledger = temp_ledger("damaged");
+    for i in 0..200 {
+        ledger
+            .record_submitted(&job(&format!("job-{i:03}")), 1, BASE)
+            .unwrap();
+    }
+    let path = ledger.path().to_path_buf();
+    drop(ledger);
+    // Checkpoint the WAL into the file, then damage a page of the jobs table.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .unwrap();
+    }
+    let mut bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.len() > 3 * 4096, "{}", bytes.len());
+    bytes[2 * 4096..3 * 4096].fill(0xa5);
+    std::fs::write(&path, &bytes).unwrap();
+    let error = match Ledger::open(&path) {
+        Ok(ledger) => ledger.check().unwrap_err(),
+        Err(error) => error,
+    };
+    let message = format!("{error:#}");
+    for part in [
+        "is damaged",
+        "quick_check",
+        "mv ",
+        "--ledger",
+        path.to_str().unwrap(),
+    ] {
+        assert!(message.contains(part), "{part:?} in {message}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_new_ledger_is_private_and_an_open_one_is_reported() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let ledger = temp_ledger("private");
+    ledger.record_submitted(&job("job-a"), 1, BASE).unwrap();
+    let path = ledger.path().to_path_buf();
+    assert_eq!(mode(path.parent().unwrap()), 0o700);
+    assert_eq!(mode(&path), 0o600);
+    let mut wal = path.clone().into_os_string();
+    wal.push("-wal");
+    assert_eq!(mode(std::path::Path::new(&wal)), 0o600);
+    assert_eq!(ledger.permission_warning(), None);
+
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let again = Ledger::open(&path).unwrap();
+    let warning = again.permission_warning().expect("a warning");
+    assert!(
+        warning.contains("other users") && warning.contains("chmod 600"),
+        "{warning}"
+    );
+}
+
+#[test]
+fn a_read_only_ledger_lists_but_does_not_write() {
+    let ledger = temp_ledger("read-only");
+    ledger.record_submitted(&job("job-a"), 1, BASE).unwrap();
+    let reader = Ledger::open_read_only(ledger.path()).unwrap();
+    assert!(reader.is_read_only());
+    assert_eq!(reader.list().unwrap().len(), 1);
+    assert!(reader.unresolved_submissions().unwrap().is_empty());
+    assert!(reader.record_submitted(&job("job-b"), 1, BASE).is_err());
 }
