@@ -6,11 +6,15 @@
 //! `--input`, and the result columns follow. Values are written as they are
 //! (`true`, not `yes`; an empty field, not `-`); a domain scan's emails share
 //! one field, separated by `; `. The raw JSON of each record is in the
-//! `.json` form.
+//! `.json` form. A cell a spreadsheet would run as a formula (one that starts
+//! with `=`, `+`, `-`, `@`, a tab or a carriage return, and is not a plain
+//! number) gets a `'` in front, OWASP's rule against CSV injection; the
+//! command's CSV reader takes it off again ([`FORMULA_STARTS`]).
 //!
 //! The file is written next to its final name and renamed into place, so a
 //! crash or a full disk never leaves half a file under the name asked for.
 
+use std::borrow::Cow;
 use std::io::Write as _;
 use std::path::Path;
 
@@ -18,6 +22,12 @@ use matchkraft_host::columns::{self, Value};
 use matchkraft_host::{FoundEmail, JobResults, ResultRecords};
 
 use crate::output;
+
+/// The first characters that make a spreadsheet run a cell as a formula
+/// (OWASP: CSV injection). The CSV export puts a `'` before a cell that
+/// starts with one of them (after any `'`s of its own), unless it is a plain
+/// number; the CSV input reader takes that one `'` off again.
+pub(crate) const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// Writes `results` to `path` (JSON for a `.json` name, else CSV) and
 /// returns how many records it holds.
@@ -73,7 +83,7 @@ pub(crate) fn csv(records: &ResultRecords) -> String {
     line(&mut out, columns.iter().flat_map(|c| c.csv.iter().copied()));
     for row in columns::rows(records) {
         let fields: Vec<String> = row.values.into_iter().flat_map(fields).collect();
-        line(&mut out, fields.iter().map(String::as_str));
+        line(&mut out, fields.iter().map(|field| neutralise(field)));
     }
     out
 }
@@ -102,14 +112,55 @@ fn fields(value: Value<'_>) -> Vec<String> {
 }
 
 /// One CSV line (RFC 4180, `\r\n` as the RFC and spreadsheets expect).
-fn line<'a>(out: &mut String, fields: impl Iterator<Item = &'a str>) {
+fn line<S: AsRef<str>>(out: &mut String, fields: impl Iterator<Item = S>) {
     for (i, field) in fields.enumerate() {
         if i > 0 {
             out.push(',');
         }
-        out.push_str(&quote(field));
+        out.push_str(&quote(field.as_ref()));
     }
     out.push_str("\r\n");
+}
+
+/// A value as a spreadsheet may safely see it: with a `'` in front when it
+/// would start a formula ([`FORMULA_STARTS`], after any `'`s of its own, so
+/// that the reader's taking one `'` off gives the value back exactly), unless
+/// it is a plain number such as `-1.5`.
+fn neutralise(field: &str) -> Cow<'_, str> {
+    let risky = field.trim_start_matches('\'').starts_with(FORMULA_STARTS);
+    if risky && !is_plain_number(field) {
+        Cow::Owned(format!("'{field}"))
+    } else {
+        Cow::Borrowed(field)
+    }
+}
+
+/// `-1.5`, `+3`, `1e5`, `.5`: an optional sign, digits with at most one
+/// point, an optional exponent. (Not `inf` or `NaN`, which a spreadsheet
+/// reads as text or names.)
+fn is_plain_number(text: &str) -> bool {
+    let digits = |s: &str| s.bytes().take_while(u8::is_ascii_digit).count();
+    let rest = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let whole = digits(rest);
+    let rest = &rest[whole..];
+    let (fraction, rest) = match rest.strip_prefix('.') {
+        Some(after) => {
+            let n = digits(after);
+            (n, &after[n..])
+        }
+        None => (0, rest),
+    };
+    if whole + fraction == 0 {
+        return false;
+    }
+    match rest.strip_prefix(['e', 'E']) {
+        None => rest.is_empty(),
+        Some(exponent) => {
+            let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+            let n = digits(exponent);
+            n > 0 && n == exponent.len()
+        }
+    }
 }
 
 /// A field quoted when it must be: a separator, quote or line break inside,
@@ -194,6 +245,60 @@ mod tests {
             "website,domain,emails,email_kinds,emails_verified\r\n\
              https://example.com,example.com,info@example.com; ada@example.com,\"generic; \",\"true; \"\r\n"
         );
+    }
+
+    /// Cells a spreadsheet would run as a formula get a `'` in front
+    /// (OWASP's rule for CSV injection); numbers and other text do not.
+    #[test]
+    fn formula_like_cells_are_neutralised() {
+        let result = |email: &str, reason: &str| EmailValidationResult {
+            email: Some(email.into()),
+            status: Some(EmailStatus::Other("-".into())),
+            verified: None,
+            reason: Some(reason.into()),
+            raw: "{}".into(),
+        };
+        let records = ResultRecords::EmailValidation(vec![
+            result("=1+1@x.com", "+SUM(A1)"),
+            result("@x.com", "\tcmd"),
+            result("a@x.com", "\r=x"),
+            result("-1.5", "+3"),
+            result("a=b@x.com", "-"),
+        ]);
+        assert_eq!(
+            csv(&records),
+            "email,status,verified,reason\r\n\
+             '=1+1@x.com,'-,,'+SUM(A1)\r\n\
+             '@x.com,'-,,'\tcmd\r\n\
+             a@x.com,'-,,\"'\r=x\"\r\n\
+             -1.5,'-,,+3\r\n\
+             a=b@x.com,'-,,'-\r\n"
+        );
+        let finder = ResultRecords::EmailFinder(vec![EmailFinderResult {
+            first_name: Some("=HYPERLINK(\"http://x\")".into()),
+            last_name: Some("@me".into()),
+            website: Some("https://x.com".into()),
+            email: None,
+            confidence: Some(-2.0),
+            raw: "{}".into(),
+        }]);
+        assert_eq!(
+            csv(&finder),
+            "first_name,last_name,website,email,confidence\r\n\
+             \"'=HYPERLINK(\"\"http://x\"\")\",'@me,https://x.com,,-2\r\n"
+        );
+    }
+
+    #[test]
+    fn plain_numbers() {
+        for number in ["0", "-1.5", "+3", "1e5", "-2.5E-3", ".5", "-7."] {
+            assert!(is_plain_number(number), "{number}");
+        }
+        for text in [
+            "", "-", "+", "-inf", "-NaN", "--1", "-1-1", "1+1", "-1,5", "-0x1", "- 1", "-1e",
+        ] {
+            assert!(!is_plain_number(text), "{text}");
+        }
     }
 
     #[test]

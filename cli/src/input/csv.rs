@@ -1,10 +1,12 @@
 //! CSV input: one column of emails or URLs (header optional), or for the
 //! email finder a header naming first name, last name and website (or exactly
-//! those three columns). Each record keeps the line it starts on.
+//! those three columns). Each record keeps the line it starts on. A field the
+//! CSV export guarded against spreadsheet formulas (`'=…`) loses its `'`.
 
 use matchkraft_host::{Contact, JobType, Records};
 
 use super::{FIRST_NAME, InputError, LAST_NAME, WEBSITE, camel, error, normalize, single_column_names};
+use crate::export::FORMULA_STARTS;
 
 /// One CSV record and the line it starts on (1-based).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -238,5 +240,17 @@ fn parse_csv(text: &str) -> Result<Vec<Row>, InputError> {
 
 fn finish(field: &mut String, quoted: bool) -> String {
     let value = std::mem::take(field);
-    if quoted { value } else { value.trim().to_string() }
+    let value = if quoted { value } else { value.trim().to_string() };
+    unguard(value)
+}
+
+/// A field without the `'` the CSV export puts before a value a spreadsheet
+/// would run as a formula: one `'` comes off a field whose `'`s are followed
+/// by one of [`FORMULA_STARTS`] (`'=1+1@x.com` is `=1+1@x.com`, `''=x` is
+/// `'=x`); any other `'` is the value's.
+fn unguard(value: String) -> String {
+    match value.strip_prefix('\'') {
+        Some(rest) if rest.trim_start_matches('\'').starts_with(FORMULA_STARTS) => rest.to_string(),
+        _ => value,
+    }
 }

@@ -329,3 +329,37 @@ fn json_errors_name_the_item() {
     );
     assert!(fails(JobType::EmailValidation, "[\"a@x.com\",").starts_with("not valid JSON"));
 }
+
+/// The `'` the CSV export puts before a cell a spreadsheet would run as a
+/// formula is taken off again, and only that one.
+#[test]
+fn csv_formula_guard_is_undone() {
+    assert_eq!(
+        from_text(
+            JobType::EmailValidation,
+            "email\n'=1+1@x.com\n\"'-x@y.com\"\n '+a@x.com \n'@b@x.com\n\"'\tc@x.com\"\n\"'\rd@x.com\"\n"
+        )
+        .unwrap(),
+        emails(&[
+            "=1+1@x.com",
+            "-x@y.com",
+            "+a@x.com",
+            "@b@x.com",
+            "\tc@x.com",
+            "\rd@x.com"
+        ])
+    );
+    // Any other `'` is the record's.
+    assert_eq!(
+        from_text(
+            JobType::EmailValidation,
+            "'plain@x.com\no'brien@x.com\n''=x@y.com\n"
+        )
+        .unwrap(),
+        emails(&["'plain@x.com", "o'brien@x.com", "'=x@y.com"])
+    );
+    assert_eq!(
+        finder("first_name,last_name,website\n'=cmd,'-x,https://x.com\n"),
+        vec![contact("=cmd", "-x", "https://x.com")]
+    );
+}
