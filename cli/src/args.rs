@@ -171,6 +171,26 @@ pub(crate) struct RecordArgs {
     /// and submitted as given.
     #[arg(long)]
     pub(crate) dedupe: bool,
+
+    /// Refuse an --input larger than BYTES (256 MiB by default): reading
+    /// stops there, and nothing is sent.
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value_t = crate::input::DEFAULT_MAX_INPUT_BYTES,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub(crate) max_input_bytes: u64,
+
+    /// Refuse a CSV --input with a line longer than BYTES (1 MiB by default),
+    /// naming the line; nothing is sent. (A JSON file may be one long line.)
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value_t = crate::input::DEFAULT_MAX_LINE_BYTES,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub(crate) max_line_bytes: u64,
 }
 
 #[derive(Debug, Args)]

@@ -23,15 +23,23 @@
 //!
 //! Every record remembers where it came from (`argument 2`, `leads.csv line
 //! 7`), so that any report about it can say where to look.
+//!
+//! A file (or stdin) is read as a stream with two limits ([`Limits`]): its
+//! size, and the length of a line of CSV; past either the command stops with
+//! the limit's name before anything is sent, so `--input /dev/zero` ends at
+//! once, in bounded memory. A file that is not UTF-8 is refused with the line
+//! and byte of the first invalid byte.
 
 mod csv;
 
 use std::fmt;
-use std::io::Read as _;
+use std::io::{self, Read};
 use std::path::Path;
 
 use matchkraft_host::{Contact, JobType, Records};
 use serde_json::Value;
+
+use crate::args::RecordArgs;
 
 use csv::from_csv;
 
@@ -60,13 +68,51 @@ pub(crate) struct Input {
     pub(crate) origins: Vec<String>,
 }
 
+/// `--max-input-bytes`' default: 256 MiB.
+pub(crate) const DEFAULT_MAX_INPUT_BYTES: u64 = 256 << 20;
+/// `--max-line-bytes`' default: 1 MiB.
+pub(crate) const DEFAULT_MAX_LINE_BYTES: u64 = 1 << 20;
+
+/// How much of an input file is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Limits {
+    /// The whole file, in bytes (`--max-input-bytes`).
+    pub(crate) max_input_bytes: u64,
+    /// One line of a CSV file, in bytes (`--max-line-bytes`). A JSON file,
+    /// which may well be one long line, is held to `max_input_bytes` only.
+    pub(crate) max_line_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
+            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+        }
+    }
+}
+
+impl From<&RecordArgs> for Limits {
+    fn from(args: &RecordArgs) -> Limits {
+        Limits {
+            max_input_bytes: args.max_input_bytes,
+            max_line_bytes: args.max_line_bytes,
+        }
+    }
+}
+
 /// The records given as arguments, followed by those in `input` (a path, or
-/// `-` for stdin).
-pub(crate) fn collect(job_type: JobType, args: &[String], input: Option<&Path>) -> Result<Input, InputError> {
+/// `-` for stdin), read within `limits`.
+pub(crate) fn collect(
+    job_type: JobType,
+    args: &[String],
+    input: Option<&Path>,
+    limits: Limits,
+) -> Result<Input, InputError> {
     let mut records = from_args(job_type, args)?;
     let mut origins: Vec<String> = (1..=args.len()).map(|i| format!("argument {i}")).collect();
     if let Some(path) = input {
-        let text = read_text(path)?;
+        let text = read_text(path, limits)?;
         let (from_file, places) =
             parse_file(job_type, &text).map_err(|e| InputError(format!("{}: {e}", display_path(path))))?;
         append(&mut records, from_file);
@@ -185,15 +231,116 @@ fn display_path(path: &Path) -> String {
     }
 }
 
-fn read_text(path: &Path) -> Result<String, InputError> {
-    let mut text = String::new();
-    let read = if path == Path::new("-") {
-        std::io::stdin().read_to_string(&mut text).map(|_| ())
+/// The text of `path` (stdin for `-`), read within `limits`.
+fn read_text(path: &Path, limits: Limits) -> Result<String, InputError> {
+    let name = display_path(path);
+    let cannot = |e: io::Error| InputError(format!("cannot read {name}: {e}"));
+    let bytes = if path == Path::new("-") {
+        read_limited(io::stdin().lock(), None, limits, &name)?
     } else {
-        std::fs::read_to_string(path).map(|t| text = t)
+        let file = std::fs::File::open(path).map_err(cannot)?;
+        // A regular file's size, to read it into one allocation.
+        let size = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+        read_limited(file, size, limits, &name)?
     };
-    read.map_err(|e| InputError(format!("cannot read {}: {e}", display_path(path))))?;
-    Ok(text)
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let mut lines = Lines::default();
+        e.as_bytes()[..at].iter().for_each(|&byte| lines.feed(byte));
+        InputError(format!(
+            "{name}: not UTF-8 text: an invalid byte on line {} (byte offset {at}); save the file as UTF-8",
+            lines.line
+        ))
+    })
+}
+
+/// Everything `reader` gives, unless it is more than
+/// `limits.max_input_bytes`, or (unless it is JSON, which starts with `[`)
+/// has a line longer than `limits.max_line_bytes`: then an error that names
+/// the limit, and the line. Reads at most one chunk past the limit.
+/// `size` is the expected size, when known.
+fn read_limited(
+    reader: impl Read,
+    size: Option<u64>,
+    limits: Limits,
+    name: &str,
+) -> Result<Vec<u8>, InputError> {
+    let mut reader = reader.take(limits.max_input_bytes.saturating_add(1));
+    let mut bytes = Vec::new();
+    if let Some(size) = size.filter(|&size| size <= limits.max_input_bytes) {
+        bytes.reserve_exact(usize::try_from(size).unwrap_or(0));
+    }
+    let mut chunk = vec![0; 64 * 1024];
+    let mut lines = Lines::default();
+    // Whether the text is JSON (`Some(true)`), decided by its first byte
+    // that is not blank or the UTF-8 byte order mark.
+    let mut json = None;
+    loop {
+        let count = match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(count) => count,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(InputError(format!("cannot read {name}: {e}"))),
+        };
+        if (bytes.len() + count) as u64 > limits.max_input_bytes {
+            return error(format!(
+                "{name} is larger than --max-input-bytes {} (stopped reading there; raise the limit \
+                 if the file is right, or split it)",
+                limits.max_input_bytes
+            ));
+        }
+        for &byte in &chunk[..count] {
+            if json.is_none() && !byte.is_ascii_whitespace() && ![0xEF, 0xBB, 0xBF].contains(&byte) {
+                json = Some(byte == b'[');
+            }
+            lines.feed(byte);
+            if lines.length > limits.max_line_bytes && json != Some(true) {
+                return error(format!(
+                    "{name} line {} is longer than --max-line-bytes {} (a CSV file holds one record \
+                     a line; raise the limit if the line is right)",
+                    lines.line, limits.max_line_bytes
+                ));
+            }
+        }
+        bytes.extend_from_slice(&chunk[..count]);
+    }
+    Ok(bytes)
+}
+
+/// Counts lines as the CSV reader does (`\n`, `\r\n` or `\r` ends one)
+/// and the length of the current one, a byte at a time.
+#[derive(Debug)]
+struct Lines {
+    /// The current line (1-based).
+    line: usize,
+    /// Its length so far, in bytes, without the line break.
+    length: u64,
+    /// Whether the last byte was `\r` (then a `\n` ends no other line).
+    after_cr: bool,
+}
+
+impl Default for Lines {
+    fn default() -> Lines {
+        Lines {
+            line: 1,
+            length: 0,
+            after_cr: false,
+        }
+    }
+}
+
+impl Lines {
+    fn feed(&mut self, byte: u8) {
+        match byte {
+            b'\n' if self.after_cr => {}
+            b'\n' | b'\r' => {
+                self.line += 1;
+                self.length = 0;
+            }
+            _ => self.length += 1,
+        }
+        self.after_cr = byte == b'\r';
+    }
 }
 
 fn append(records: &mut Records, more: Records) {

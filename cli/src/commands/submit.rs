@@ -32,7 +32,7 @@ pub(crate) async fn execute(global: &Global, args: &SubmitArgs, console: &Consol
 /// The records to submit; repeated records are reported, and left out with
 /// `--dedupe`.
 pub(crate) fn read_records(args: &RecordArgs, console: &Console) -> Result<Input, Failure> {
-    let input = input::collect(args.job_type.into(), &args.records, args.input.as_deref())
+    let input = input::collect(args.job_type.into(), &args.records, args.input.as_deref(), args.into())
         .map_err(|e| Failure::Usage(e.to_string()))?;
     let repeats = input::duplicates(&input.records);
     if repeats.is_empty() {

@@ -50,7 +50,7 @@ fn args_for_each_type() {
 
 #[test]
 fn collect_needs_at_least_one_record() {
-    let error = collect(JobType::EmailValidation, &[], None).unwrap_err();
+    let error = collect(JobType::EmailValidation, &[], None, Limits::default()).unwrap_err();
     assert!(error.0.starts_with("no records"), "{error}");
 }
 
@@ -66,7 +66,13 @@ fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
 #[test]
 fn every_record_knows_where_it_came_from() {
     let path = temp_file("origins.csv", "Email Address\n\"a@x.com\"\nb@y.org\n");
-    let input = collect(JobType::EmailValidation, &["c@z.net".into()], Some(&path)).unwrap();
+    let input = collect(
+        JobType::EmailValidation,
+        &["c@z.net".into()],
+        Some(&path),
+        Limits::default(),
+    )
+    .unwrap();
     assert_eq!(input.records, emails(&["c@z.net", "a@x.com", "b@y.org"]));
     let file = path.display();
     assert_eq!(
@@ -81,7 +87,7 @@ fn every_record_knows_where_it_came_from() {
         "origins.json",
         r#"[{"firstName":"A","lastName":"B","website":"https://x.com"}]"#,
     );
-    let input = collect(JobType::EmailFinder, &[], Some(&json)).unwrap();
+    let input = collect(JobType::EmailFinder, &[], Some(&json), Limits::default()).unwrap();
     assert_eq!(input.origins, [format!("{} item [0]", json.display())]);
 }
 
@@ -91,7 +97,7 @@ fn empty_records_are_reported_with_their_lines() {
         "empty.csv",
         "firstName,lastName,website\nA,B,https://x.com\n,,\n\" \",,\nC,D,https://y.com\n",
     );
-    let error = collect(JobType::EmailFinder, &[], Some(&path)).unwrap_err();
+    let error = collect(JobType::EmailFinder, &[], Some(&path), Limits::default()).unwrap_err();
     let file = path.display();
     assert_eq!(
         error.0,
@@ -101,7 +107,7 @@ fn empty_records_are_reported_with_their_lines() {
         )
     );
     // A record with some fields is for the component to judge.
-    assert!(collect(JobType::EmailFinder, &["Ada,,".into()], None).is_ok());
+    assert!(collect(JobType::EmailFinder, &["Ada,,".into()], None, Limits::default()).is_ok());
 }
 
 #[test]
@@ -109,7 +115,7 @@ fn duplicates_are_found_loosely_and_dropped_only_on_request() {
     let args: Vec<String> = ["a@x.com", "b@y.org", " A@X.com", "c@z.net", "b@y.org"]
         .map(String::from)
         .to_vec();
-    let input = collect(JobType::EmailValidation, &args, None).unwrap();
+    let input = collect(JobType::EmailValidation, &args, None, Limits::default()).unwrap();
     let found = duplicates(&input.records);
     assert_eq!(
         found,
@@ -361,5 +367,72 @@ fn csv_formula_guard_is_undone() {
     assert_eq!(
         finder("first_name,last_name,website\n'=cmd,'-x,https://x.com\n"),
         vec![contact("=cmd", "-x", "https://x.com")]
+    );
+}
+
+/// A file that is not UTF-8 is refused with where the first bad byte is.
+#[test]
+fn invalid_utf8_names_the_line_and_the_byte() {
+    let path = temp_file("latin1.csv", "");
+    std::fs::write(&path, b"email\na@x.com\nren\xe9@x.com\n").unwrap();
+    let error = collect(JobType::EmailValidation, &[], Some(&path), Limits::default()).unwrap_err();
+    assert_eq!(
+        error.0,
+        format!(
+            "{}: not UTF-8 text: an invalid byte on line 3 (byte offset 17); save the file as UTF-8",
+            path.display()
+        )
+    );
+}
+
+/// Past a limit the file is not read on: the error names the limit, and for
+/// a line, which one.
+#[test]
+fn input_limits() {
+    let limits = Limits {
+        max_input_bytes: 40,
+        max_line_bytes: 10,
+    };
+    let read = |text: &[u8]| read_limited(text, None, limits, "f.csv").map(String::from_utf8);
+    assert_eq!(
+        read(b"a@x.com\r\nb@x.com\n").unwrap().unwrap(),
+        "a@x.com\r\nb@x.com\n"
+    );
+    // Ten bytes is a line of the limit's length; line breaks do not count,
+    // and `\r\n`, `\n` and `\r` end a line each.
+    assert!(read(b"0123456789\r\n0123456789").is_ok());
+    assert_eq!(
+        read(b"a\r\nb\rc\n01234567890\n").unwrap_err().0,
+        "f.csv line 4 is longer than --max-line-bytes 10 (a CSV file holds one record a line; \
+         raise the limit if the line is right)"
+    );
+    assert_eq!(
+        read(&[b'a'; 30]).unwrap_err().0,
+        "f.csv line 1 is longer than --max-line-bytes 10 (a CSV file holds one record a line; \
+         raise the limit if the line is right)"
+    );
+    assert_eq!(
+        read(&b"a@x.com\n".repeat(6)).unwrap_err().0,
+        "f.csv is larger than --max-input-bytes 40 (stopped reading there; raise the limit if the \
+         file is right, or split it)"
+    );
+    assert!(read(&b"a@x.com\n".repeat(5)).is_ok());
+    // JSON may be one long line (after a byte order mark and blanks too).
+    assert!(read(b"[\"a@x.com\", \"b@x.com\"]").is_ok());
+    assert!(read(b"\xEF\xBB\xBF \n [\"a@x.com\", \"b@x.com\"]").is_ok());
+    // An endless input stops at the first limit it passes.
+    let zeros = std::io::repeat(0);
+    let error = read_limited(zeros, None, Limits::default(), "/dev/zero").unwrap_err();
+    assert!(
+        error
+            .0
+            .starts_with("/dev/zero line 1 is longer than --max-line-bytes 1048576"),
+        "{error}"
+    );
+    let spaces = std::io::repeat(b'\n');
+    let error = read_limited(spaces, None, limits, "stdin").unwrap_err();
+    assert!(
+        error.0.starts_with("stdin is larger than --max-input-bytes 40"),
+        "{error}"
     );
 }

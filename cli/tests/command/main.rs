@@ -8,7 +8,8 @@
 mod common;
 /// A `run` killed while it waits loses nothing; `resume` finishes it.
 mod crash_resume;
-/// Files the command writes and reads: CSV cells that look like formulas.
+/// Files the command writes and reads: CSV cells that look like formulas;
+/// `--input` without end, and its limits.
 mod files;
 /// `run --webhook` and `listen` against a simulator that delivers webhooks.
 mod run_webhook;
