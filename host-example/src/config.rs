@@ -17,7 +17,11 @@ use anyhow::bail;
 
 /// The environment variables the host itself sets; `extra_env` may not
 /// override them.
-const RESERVED_ENV: [&str; 3] = ["MATCHKRAFT_API_KEY", "MATCHKRAFT_BASE_URL", "MATCHKRAFT_KEY_FROM_HOST"];
+const RESERVED_ENV: [&str; 3] = [
+    "MATCHKRAFT_API_KEY",
+    "MATCHKRAFT_BASE_URL",
+    "MATCHKRAFT_KEY_FROM_HOST",
+];
 
 /// How the host runs the component: where it may send requests, which key it
 /// passes, and the limits of each call.

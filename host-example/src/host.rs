@@ -248,7 +248,9 @@ impl MatchKraft {
     pub(crate) fn new_store(&self) -> Store<State> {
         let wasi = WasiCtxBuilder::new()
             .envs(&self.env)
-            .stderr(RedactingStderr::new(self.config.api_key.as_deref().map(Arc::from)))
+            .stderr(RedactingStderr::new(
+                self.config.api_key.as_deref().map(Arc::from),
+            ))
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)

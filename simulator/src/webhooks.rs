@@ -348,6 +348,19 @@ async fn deliver_copy(
     }
 }
 
+/// POSTs one webhook `body` to `url` (a loopback `http://` URL, as for
+/// [`WebhookConfig`]) as the sender does, once, without retrying: for tests
+/// that deliver a webhook by hand, a forged one for instance. Returns the
+/// answer's status code, or `None` if there was no answer in time.
+///
+/// # Errors
+///
+/// When `url` is not one the simulator delivers to.
+pub async fn send_once(url: &str, body: &str) -> Result<Option<u16>, String> {
+    let target = Target::parse(url)?;
+    Ok(post(&target, Bytes::from(body.to_owned())).await)
+}
+
 /// POSTs `body` to the target over a fresh connection and returns the
 /// answer's status code, or `None` if there was no answer in time.
 async fn post(target: &Target, body: Bytes) -> Option<u16> {
