@@ -25,6 +25,7 @@
 //! | `HtmlWith200`           | no        | `200`, `text/html`, an HTML error page                                 |
 //! | `Oversized(n)`          | yes       | the normal answer padded with a `"padding"` string to `n` bytes        |
 //! | `WrongContentType`      | yes       | the normal answer labelled `text/plain`                                |
+//! | `EchoKey { status }`    | no        | that status and a body quoting the request's `apikey` header           |
 //!
 //! "The normal answer" is whatever the request would have got without the
 //! fault, a 401 or 404 included.
@@ -87,6 +88,19 @@ pub enum Fault {
     Oversized(usize),
     /// Do the work and send the correct JSON labelled `text/plain`.
     WrongContentType,
+    /// Answer `status` (200..=599) with a body that quotes the `apikey`
+    /// header the request carried, as an API that echoes a wrong key does
+    /// (`Invalid API key <the key>`), without doing the work; for a test
+    /// that a client never shows the key. With no such header the body says
+    /// `(none)`. From 400 on the body is the API's error shape,
+    /// `{"message": "Invalid API key <the key>"}`; below 400 it is the JSON
+    /// string `"Invalid API key <the key>"`: valid JSON, but not the object
+    /// a client expects, and the kind of value a JSON parser quotes in its
+    /// error message. Either way `application/json`.
+    EchoKey {
+        /// The HTTP status code.
+        status: u16,
+    },
 }
 
 impl Fault {
@@ -104,6 +118,7 @@ impl Fault {
             Fault::HtmlWith200 => "HtmlWith200",
             Fault::Oversized(_) => "Oversized",
             Fault::WrongContentType => "WrongContentType",
+            Fault::EchoKey { .. } => "EchoKey",
         }
     }
 
@@ -117,6 +132,13 @@ impl Fault {
 
     /// What makes this fault impossible to send, if anything.
     fn validate(&self) -> Result<(), String> {
+        if let Fault::EchoKey { status } = self
+            && !(200..=599).contains(status)
+        {
+            return Err(format!(
+                "Fault::EchoKey needs a status in 200..=599, got {status}"
+            ));
+        }
         if let Fault::Status { status, retry_after } = self {
             if !(200..=599).contains(status) {
                 return Err(format!("Fault::Status needs a status in 200..=599, got {status}"));
@@ -240,9 +262,11 @@ impl fmt::Display for DropConnection {
 impl std::error::Error for DropConnection {}
 
 /// Answers a request under `fault`. `work` is the normal handler; it runs
-/// only for faults that do the work.
+/// only for faults that do the work. `api_key` is the request's `apikey`
+/// header, for [`Fault::EchoKey`].
 pub(crate) async fn respond(
     fault: Option<Fault>,
+    api_key: Option<&HeaderValue>,
     work: impl FnOnce() -> Reply,
 ) -> Result<Response<SimBody>, DropConnection> {
     let Some(fault) = fault else {
@@ -277,6 +301,21 @@ pub(crate) async fn respond(
             reply.content_type = "text/plain";
             Ok(reply.into_response())
         }
+        Fault::EchoKey { status } => Ok(echo_key_reply(status, api_key).into_response()),
+    }
+}
+
+fn echo_key_reply(status: u16, api_key: Option<&HeaderValue>) -> Reply {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::UNAUTHORIZED);
+    let key = api_key.map_or_else(
+        || "(none)".into(),
+        |value| String::from_utf8_lossy(value.as_bytes()).into_owned(),
+    );
+    let message = format!("Invalid API key {key}");
+    if status.as_u16() >= 400 {
+        Reply::message(status, &message)
+    } else {
+        Reply::json(status, &message)
     }
 }
 
@@ -427,6 +466,31 @@ mod tests {
     }
 
     #[test]
+    fn echo_key_quotes_the_key_as_an_error_or_as_a_bare_string() {
+        let key = HeaderValue::from_static("wrong-key");
+        let error = echo_key_reply(401, Some(&key));
+        assert_eq!(error.status, 401);
+        assert_eq!(&error.body[..], br#"{"message":"Invalid API key wrong-key"}"#);
+        let ok = echo_key_reply(200, Some(&key));
+        assert_eq!((ok.status, ok.content_type), (StatusCode::OK, "application/json"));
+        assert_eq!(&ok.body[..], br#""Invalid API key wrong-key""#);
+        assert_eq!(
+            &echo_key_reply(500, None).body[..],
+            br#"{"message":"Invalid API key (none)"}"#
+        );
+        assert!(
+            RandomFaults {
+                rate: 0.5,
+                seed: 0,
+                kinds: vec![Fault::EchoKey { status: 600 }],
+            }
+            .validate()
+            .unwrap_err()
+            .contains("EchoKey")
+        );
+    }
+
+    #[test]
     #[should_panic(expected = "200..=599")]
     fn impossible_status_is_rejected_when_injected() {
         Fault::Status {
@@ -450,6 +514,7 @@ mod tests {
                 },
                 false,
             ),
+            (Fault::EchoKey { status: 401 }, false),
             (Fault::ResetAfterCommit, true),
             (Fault::TruncatedJson, true),
             (Fault::WrongContentType, true),
@@ -458,7 +523,7 @@ mod tests {
             (Fault::SlowFirstByte(Duration::ZERO), true),
         ] {
             let before = ran;
-            let _ = respond(Some(fault.clone()), || {
+            let _ = respond(Some(fault.clone()), None, || {
                 ran += 1;
                 ok()
             })

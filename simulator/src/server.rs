@@ -98,7 +98,10 @@ async fn answer(
         api_key,
         body: &body,
     };
-    faults::respond(fault, || routes::handle(&shared, &request)).await
+    faults::respond(fault, parts.headers.get("apikey"), || {
+        routes::handle(&shared, &request)
+    })
+    .await
 }
 
 fn header_str(headers: &HeaderMap, name: hyper::header::HeaderName) -> Option<&str> {

@@ -178,3 +178,36 @@ async fn wrong_content_type_labels_correct_json_as_text() {
     assert_eq!(response.header("content-type"), Some("text/plain"));
     assert_eq!(response.json()["status"], "PENDING");
 }
+
+#[tokio::test]
+async fn echo_key_quotes_the_received_key_and_does_no_work() {
+    let sim = start().await;
+    sim.inject(Fault::EchoKey { status: 401 }, 1);
+    sim.inject(Fault::EchoKey { status: 200 }, 1);
+    sim.inject(Fault::EchoKey { status: 500 }, 1);
+
+    let wrong = client::request(
+        "POST",
+        "/api/v2/email-validation",
+        Some("wrong-key-42"),
+        Some(SUBMIT_BODY),
+    );
+    let refused = client::send(sim.addr(), &wrong).await;
+    assert_eq!(refused.status, 401);
+    assert_eq!(refused.header("content-type"), Some("application/json"));
+    assert_eq!(refused.message(), "Invalid API key wrong-key-42");
+
+    // Below 400: a bare JSON string, not the object a client expects.
+    let ok = submit_ok(&sim).await;
+    assert_eq!(ok.status, 200);
+    assert_eq!(ok.json(), serde_json::json!(format!("Invalid API key {KEY}")));
+
+    let keyless = client::request("GET", "/api/v2/email-validation/results/x", None, None);
+    let failed = client::send(sim.addr(), &keyless).await;
+    assert_eq!(failed.status, 500);
+    assert_eq!(failed.message(), "Invalid API key (none)");
+
+    assert_eq!(sim.job_count(), 0, "no fault did the work");
+    let kinds: Vec<_> = sim.requests().into_iter().map(|r| r.fault).collect();
+    assert_eq!(kinds, vec![Some("EchoKey".to_string()); 3]);
+}
