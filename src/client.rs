@@ -13,14 +13,8 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client configured from `wasi:cli/environment`.
-    pub fn from_env() -> Result<Client, Error> {
-        Ok(Client {
-            config: Config::from_env()?,
-        })
-    }
-
-    /// A client with the given configuration.
+    /// A client with the given configuration. (The exports make theirs from
+    /// `wasi:cli/environment` in `lib.rs`, where their errors are redacted.)
     pub fn new(config: Config) -> Client {
         Client { config }
     }

@@ -11,6 +11,9 @@ use std::fmt;
 /// The API's documented base URL.
 pub const DEFAULT_BASE_URL: &str = "https://app.matchkraft.com/api/v2";
 
+/// The variable that holds the API key when the component holds it.
+pub const API_KEY: &str = "MATCHKRAFT_API_KEY";
+
 /// Everything the component needs to make a request.
 #[derive(Clone, PartialEq)]
 pub struct Config {
@@ -122,7 +125,7 @@ impl Config {
         let mut polling = Polling::default();
         for (name, value) in vars {
             match name.as_str() {
-                "MATCHKRAFT_API_KEY" if !value.is_empty() => api_key = Some(value),
+                API_KEY if !value.is_empty() => api_key = Some(value),
                 "MATCHKRAFT_BASE_URL" if !value.is_empty() => base_url = Some(value),
                 "MATCHKRAFT_CONNECT_TIMEOUT_MS" => limits.connect_timeout_ms = number(&name, &value)?,
                 "MATCHKRAFT_FIRST_BYTE_TIMEOUT_MS" => limits.first_byte_timeout_ms = number(&name, &value)?,

@@ -14,10 +14,13 @@
 //! - [`client`]: the operations, composed from the above.
 //! - [`webhook`]: the webhook payload parser.
 //! - [`error`]: constructors for the WIT `error` variant, the one error type.
+//! - [`redact`]: the configured API key replaced in every text that leaves
+//!   the component; applied once to each export's error, below, and to what
+//!   the relay logs and delivers.
 //! - `relay` (with `--features relay`): a `wasi:http/incoming-handler` that
 //!   turns the `job.completed` webhook into one that carries the results.
 //!
-//! The pure modules (`validate`, `wire`, `webhook`, `error`) are unit-tested
+//! The pure modules (`validate`, `wire`, `webhook`, `error`, `redact`) are unit-tested
 //! natively; everything that needs `wasi:http` is tested end to end under
 //! `tests/`, in the real host against the simulator.
 
@@ -46,6 +49,7 @@ mod bindings {
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod redact;
 #[cfg(feature = "relay")]
 pub mod relay;
 pub mod retry;
@@ -66,28 +70,43 @@ struct Component;
 
 impl bindings::exports::matchkraft::client::api::Guest for Component {
     fn submit(job_name: String, records: Records) -> Result<Job, Error> {
-        client::Client::from_env()?.submit(&job_name, &records)
+        with_client(|client| client.submit(&job_name, &records))
     }
 
     fn status(job_type: JobType, job_id: String) -> Result<Job, Error> {
-        client::Client::from_env()?.status(job_type, &job_id)
+        with_client(|client| client.status(job_type, &job_id))
     }
 
     fn results(job_type: JobType, job_id: String) -> Result<JobResults, Error> {
-        client::Client::from_env()?.results(job_type, &job_id)
+        with_client(|client| client.results(job_type, &job_id))
     }
 
     fn wait(job_type: JobType, job_id: String, timeout_ms: u64) -> Result<JobResults, Error> {
-        client::Client::from_env()?.wait(job_type, &job_id, timeout_ms)
+        with_client(|client| client.wait(job_type, &job_id, timeout_ms))
     }
 }
 
 impl bindings::exports::matchkraft::client::webhooks::Guest for Component {
     fn parse_webhook(body: Vec<u8>) -> Result<WebhookEvent, Error> {
-        webhook::parse(&body)
+        webhook::parse(&body).map_err(|error| redact::Redactor::from_env().error(error))
     }
 
     fn results_path(job_type: JobType, job_id: String) -> String {
         wire::results_path(job_type, &job_id)
     }
+}
+
+/// Runs one operation with a client configured from `wasi:cli/environment`.
+///
+/// Every error the exports return passes through here, so this is where the
+/// key (when the component holds it) is replaced in them, whichever module
+/// built the message: an API body that echoes the key, a decode error that
+/// quotes a body, a transport or configuration error.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn with_client<T>(operation: impl FnOnce(&client::Client) -> Result<T, Error>) -> Result<T, Error> {
+    let vars = wasi::cli::environment::get_environment();
+    let redactor = redact::Redactor::from_vars(&vars);
+    config::Config::from_vars(vars)
+        .and_then(|config| operation(&client::Client::new(config)))
+        .map_err(|error| redactor.error(error))
 }

@@ -53,6 +53,12 @@
 //!   know (404), or reports as still running, is not delivered.
 //! - `results` holds every record exactly as the API sent it, in its order.
 //!
+//! When the component holds the key (`MATCHKRAFT_API_KEY`), it is replaced
+//! by `<redacted>` in everything the relay writes: its log lines, its
+//! answers, and the downstream body, where a record, the job's name or its
+//! id that contains the key has it replaced inside its JSON strings (see
+//! [`redact`](crate::redact)); every other byte goes as the API sent it.
+//!
 //! The POST carries no `apikey` header: the downstream gets a configuration
 //! of its own with no key, whatever the component was given. It is retried
 //! like a read (connection failures, timeouts, 408, 429, 5xx; see
@@ -74,9 +80,11 @@
 use crate::client::Client;
 use crate::config::{self, Config};
 use crate::error::{describe, truncate};
+use crate::redact::Redactor;
 use crate::{Error, JobResults, JobStatus, JobType, ResultRecords, WebhookEvent, webhook, wire};
 use serde::Serialize;
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use wasi::clocks::monotonic_clock;
 use wasi::http::types::{Fields, IncomingRequest, Method, OutgoingBody, OutgoingResponse, ResponseOutparam};
 use wasi::io::streams::StreamError;
@@ -102,27 +110,31 @@ mod export {
 
 impl wasi::exports::http::incoming_handler::Guest for Relay {
     fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
+        // Everything the relay writes passes through it.
+        let redactor = &Redactor::from_env();
         if !matches!(request.method(), Method::Post) {
             let answer = Answer::error(405, "only POST is accepted: this is a webhook receiver", None);
-            return answer.send(response_out);
+            return answer.send(response_out, redactor);
         }
         let body = match read_body(request) {
             Ok(body) => body,
-            Err(why) => return Answer::error(400, &why, None).send(response_out),
+            Err(why) => return Answer::error(400, &why, None).send(response_out, redactor),
         };
         let (job_type, event) = match triage(&body) {
             Triage::Invalid { field, message } => {
-                return Answer::error(400, &format!("{field}: {message}"), Some(&field)).send(response_out);
+                return Answer::error(400, &format!("{field}: {message}"), Some(&field))
+                    .send(response_out, redactor);
             }
             Triage::Ignore(event) => {
                 log(
+                    redactor,
                     &event,
                     &format!(
                         "ignored: the job type {:?} is unknown to this relay",
                         event.job_type_name
                     ),
                 );
-                return Answer::ignored(&event).send(response_out);
+                return Answer::ignored(&event).send(response_out, redactor);
             }
             Triage::Relay(job_type, event) => (job_type, event),
         };
@@ -131,13 +143,13 @@ impl wasi::exports::http::incoming_handler::Guest for Relay {
         let (api, downstream) = match clients_from_env() {
             Ok(clients) => clients,
             Err(error) => {
-                log(&event, &format!("not relayed: {}", describe(&error)));
+                log(redactor, &event, &format!("not relayed: {}", describe(&error)));
                 return Answer::error(500, "the relay is misconfigured (see its log)", None)
-                    .send(response_out);
+                    .send(response_out, redactor);
             }
         };
-        Answer::received().send(response_out);
-        relay(&api, &downstream, job_type, &event);
+        Answer::received().send(response_out, redactor);
+        relay(redactor, &api, &downstream, job_type, &event);
     }
 }
 
@@ -192,11 +204,12 @@ fn clients_from_env() -> Result<(Client, Client), Error> {
 
 /// Fetches the job's results and delivers them downstream, logging the
 /// outcome: the webhook has been answered, so there is no one else to tell.
-fn relay(api: &Client, downstream: &Client, job_type: JobType, event: &WebhookEvent) {
+fn relay(redactor: &Redactor, api: &Client, downstream: &Client, job_type: JobType, event: &WebhookEvent) {
     let results = match api.results(job_type, &event.job_id) {
         Ok(results) => results,
         Err(error) => {
             return log(
+                redactor,
                 event,
                 &format!("not relayed: fetching the results failed: {}", describe(&error)),
             );
@@ -204,6 +217,7 @@ fn relay(api: &Client, downstream: &Client, job_type: JobType, event: &WebhookEv
     };
     if !matches!(results.job.status, JobStatus::Completed | JobStatus::Failed) {
         return log(
+            redactor,
             event,
             &format!(
                 "not relayed: the API reports the job as {:?}, not finished",
@@ -211,9 +225,9 @@ fn relay(api: &Client, downstream: &Client, job_type: JobType, event: &WebhookEv
             ),
         );
     }
-    let body = downstream_body(&event.job_id, job_type, &results);
+    let body = downstream_body(&event.job_id, job_type, &results, redactor);
     let headers = [
-        ("idempotency-key", event.job_id.clone()),
+        ("idempotency-key", redactor.text(&event.job_id).into_owned()),
         ("x-matchkraft-job-type", wire::endpoint(job_type).to_string()),
     ];
     let outcome = match downstream.post_idempotent("", &headers, &body) {
@@ -233,19 +247,25 @@ fn relay(api: &Client, downstream: &Client, job_type: JobType, event: &WebhookEv
             describe(&failure.error)
         ),
     };
-    log(event, &outcome);
+    log(redactor, event, &outcome);
 }
 
 /// The downstream body (see the [module docs](self)), serialised straight
-/// from the records' raw JSON, without parsing them into a tree.
-pub fn downstream_body(job_id: &str, job_type: JobType, results: &JobResults) -> Vec<u8> {
+/// from the records' raw JSON, without parsing them into a tree, with the key
+/// replaced by `redactor`.
+pub fn downstream_body<'a>(
+    job_id: &'a str,
+    job_type: JobType,
+    results: &'a JobResults,
+    redactor: &Redactor,
+) -> Vec<u8> {
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Body<'a> {
-        job_id: &'a str,
-        job_name: Option<&'a str>,
+        job_id: Cow<'a, str>,
+        job_name: Option<Cow<'a, str>>,
         job_type: &'static str,
-        status: &'a str,
+        status: Cow<'a, str>,
         results: Vec<Record<'a>>,
     }
     /// A record's raw JSON as it is; should a `raw` ever not be JSON (each is
@@ -254,22 +274,31 @@ pub fn downstream_body(job_id: &str, job_type: JobType, results: &JobResults) ->
     #[serde(untagged)]
     enum Record<'a> {
         Json(&'a RawValue),
-        Text(&'a str),
+        Redacted(Box<RawValue>),
+        Text(Cow<'a, str>),
     }
+    // A record with the key in it is valid JSON with the key redacted, or (as
+    // a last resort) text.
+    let record = |raw: &'a str| match redactor.json(raw) {
+        Cow::Borrowed(raw) => {
+            serde_json::from_str(raw).map_or(Record::Text(Cow::Borrowed(raw)), Record::Json)
+        }
+        Cow::Owned(redacted) => match RawValue::from_string(redacted) {
+            Ok(json) => Record::Redacted(json),
+            Err(_) => Record::Text(Cow::Owned(redactor.text(raw).into_owned())),
+        },
+    };
     let raw: Vec<&str> = match &results.records {
         ResultRecords::DomainScan(list) => list.iter().map(|r| r.raw.as_str()).collect(),
         ResultRecords::EmailValidation(list) => list.iter().map(|r| r.raw.as_str()).collect(),
         ResultRecords::EmailFinder(list) => list.iter().map(|r| r.raw.as_str()).collect(),
     };
     let body = Body {
-        job_id,
-        job_name: results.job.name.as_deref(),
+        job_id: redactor.text(job_id),
+        job_name: results.job.name.as_deref().map(|name| redactor.text(name)),
         job_type: wire::endpoint(job_type),
-        status: status_text(&results.job.status),
-        results: raw
-            .into_iter()
-            .map(|raw| serde_json::from_str(raw).map_or(Record::Text(raw), Record::Json))
-            .collect(),
+        status: redactor.text(status_text(&results.job.status)),
+        results: raw.into_iter().map(record).collect(),
     };
     // Strings and valid raw JSON into a Vec cannot fail.
     serde_json::to_vec(&body).expect("serialising the results to JSON")
@@ -294,13 +323,14 @@ fn record_count(records: &ResultRecords) -> usize {
     }
 }
 
-/// One line on stderr about one webhook. The key never reaches it: in the
-/// default setup the component does not have it, and no error quotes it.
-fn log(event: &WebhookEvent, what: &str) {
-    eprintln!(
+/// One line on stderr about one webhook, with the key redacted: an error it
+/// reports may quote an API answer that echoed the key.
+fn log(redactor: &Redactor, event: &WebhookEvent, what: &str) {
+    let line = format!(
         "matchkraft-relay: job {} ({}): {what}",
         event.job_id, event.job_type_name
     );
+    eprintln!("{}", redactor.text(&line));
 }
 
 /// Reads the request body, at most one byte past what the parser accepts
@@ -373,10 +403,17 @@ impl Answer {
         }
     }
 
-    /// Sends the answer and finishes its body, so that the sender has the
-    /// whole response before the relay does anything else. A sender that has
-    /// gone away is no reason to stop: failures are only logged.
-    fn send(self, out: ResponseOutparam) {
+    /// Sends the answer, with the key redacted, and finishes its body, so
+    /// that the sender has the whole response before the relay does anything
+    /// else. A sender that has gone away is no reason to stop: failures are
+    /// only logged.
+    fn send(mut self, out: ResponseOutparam, redactor: &Redactor) {
+        // The body is JSON that serde wrote, so UTF-8.
+        if let Ok(body) = std::str::from_utf8(&self.body)
+            && let Cow::Owned(redacted) = redactor.json(body)
+        {
+            self.body = redacted.into_bytes();
+        }
         let mut headers = vec![
             ("content-type".to_string(), b"application/json".to_vec()),
             (
@@ -405,7 +442,8 @@ impl Answer {
         };
         let finished = OutgoingBody::finish(outgoing, None).map_err(|code| format!("{code:?}"));
         if let Err(why) = written.and(finished) {
-            eprintln!("matchkraft-relay: answering the webhook failed: {why}");
+            let line = format!("matchkraft-relay: answering the webhook failed: {why}");
+            eprintln!("{}", redactor.text(&line));
         }
     }
 }
@@ -491,7 +529,7 @@ mod tests {
                 record("not json"),
             ]),
         };
-        let body = downstream_body(JOB, JobType::EmailValidation, &results);
+        let body = downstream_body(JOB, JobType::EmailValidation, &results, &Redactor::default());
         let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(
             json,
@@ -513,5 +551,68 @@ mod tests {
                 .unwrap()
                 .contains(r#"{"email":"a@b.co","status":"valid","extra":{"k":[1,2]}}"#)
         );
+    }
+
+    #[test]
+    fn the_key_never_goes_downstream_and_the_rest_goes_byte_for_byte() {
+        let key = "k3y-5f3a9c";
+        let redactor = Redactor::new(Some(key));
+        let record = |raw: &str| EmailValidationResult {
+            email: None,
+            status: None,
+            verified: None,
+            reason: None,
+            raw: raw.into(),
+        };
+        let results = JobResults {
+            job: Job {
+                id: JOB.into(),
+                name: Some(format!("Leads {key}")),
+                job_type: JobType::EmailValidation,
+                status: JobStatus::Other(key.into()),
+                progress: None,
+            },
+            records: ResultRecords::EmailValidation(vec![
+                record(&format!(r#"{{"email":"{key}@x.co", "n":1.50}}"#)),
+                record(r#"{"email":"a@b.co", "n":1.50}"#),
+                record(&format!("not json {key}")),
+            ]),
+        };
+        let job_id = format!("{JOB}{key}");
+        let body = downstream_body(&job_id, JobType::EmailValidation, &results, &redactor);
+        let text = String::from_utf8(body).unwrap();
+        assert!(!text.contains(key), "{text}");
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(json["jobId"], format!("{JOB}<redacted>"));
+        assert_eq!(json["jobName"], "Leads <redacted>");
+        assert_eq!(json["status"], "<redacted>");
+        assert_eq!(json["results"][2], "not json <redacted>");
+        // Only the strings that held the key changed.
+        assert!(
+            text.contains(r#"{"email":"<redacted>@x.co", "n":1.50}"#),
+            "{text}"
+        );
+        assert!(text.contains(r#"{"email":"a@b.co", "n":1.50}"#), "{text}");
+
+        // Without a key, nothing changes.
+        let plain = downstream_body(&job_id, JobType::EmailValidation, &results, &Redactor::default());
+        assert!(
+            String::from_utf8(plain)
+                .unwrap()
+                .contains(&format!(r#""{key}@x.co""#))
+        );
+    }
+
+    #[test]
+    fn answers_are_redacted_and_stay_json() {
+        let key = "k3y-5f3a9c";
+        let redactor = Redactor::new(Some(key));
+        let answer = Answer::error(400, &format!("event: not {key:?}"), Some("event"));
+        let body = redactor
+            .json(std::str::from_utf8(&answer.body).unwrap())
+            .into_owned();
+        assert!(!body.contains(key), "{body}");
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["error"], r#"event: not "<redacted>""#);
     }
 }
