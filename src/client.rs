@@ -119,14 +119,12 @@ impl Client {
         }
     }
 
+    /// The error for a response with a status other than 2xx. A 401 or 403
+    /// says whose key was refused (see [`error::unauthorized`]).
     fn status_error(&self, response: &Response) -> Error {
-        match error::from_status(response.status, &response.body, response.retry_after_ms) {
-            Error::PermanentUnauthorized(message) if self.config.api_key.is_none() => {
-                Error::PermanentUnauthorized(format!(
-                    "{message} (MATCHKRAFT_API_KEY is not set in the component's environment)"
-                ))
-            }
-            other => other,
+        match response.status {
+            401 | 403 => error::unauthorized(response.status, &response.body, self.config.key_source()),
+            status => error::from_status(status, &response.body, response.retry_after_ms),
         }
     }
 

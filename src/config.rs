@@ -3,6 +3,14 @@
 //! Configuration is never a function argument: workflow engines persist
 //! arguments in their execution history, and the API key must not end up
 //! there. The host decides which variables the component sees.
+//!
+//! The key arrives one of two ways. Either the component holds it,
+//! `MATCHKRAFT_API_KEY` (for hosts without a request hook), and sends the
+//! `apikey` header itself; or the host holds it and adds the header to each
+//! request, out of the component's sight, and then says so with
+//! `MATCHKRAFT_KEY_FROM_HOST=1` ([`KeySource`]). The second variable carries
+//! no secret: it only lets a refused key be reported as the host's rather
+//! than as a key nobody set.
 
 use crate::Error;
 use crate::retry::Policy;
@@ -14,11 +22,34 @@ pub const DEFAULT_BASE_URL: &str = "https://app.matchkraft.com/api/v2";
 /// The variable that holds the API key when the component holds it.
 pub const API_KEY: &str = "MATCHKRAFT_API_KEY";
 
+/// The variable a host sets to `1` when it adds the `apikey` header itself.
+pub const KEY_FROM_HOST: &str = "MATCHKRAFT_KEY_FROM_HOST";
+
+/// Who supplies the `apikey` header, as far as the component can tell: what
+/// a 401 or 403 from the API is blamed on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeySource {
+    /// Neither `MATCHKRAFT_API_KEY` nor `MATCHKRAFT_KEY_FROM_HOST=1`: no key
+    /// is sent.
+    Missing,
+    /// `MATCHKRAFT_API_KEY`: the component sends it.
+    Component,
+    /// `MATCHKRAFT_KEY_FROM_HOST=1`: the host adds it to each request. This
+    /// wins when both are set, since a host that adds the header replaces
+    /// the component's.
+    Host,
+}
+
 /// Everything the component needs to make a request.
 #[derive(Clone, PartialEq)]
 pub struct Config {
-    /// The `apikey` header's value; `None` when the host adds the header itself.
+    /// The `apikey` header's value (`MATCHKRAFT_API_KEY`); `None` when the
+    /// host adds the header itself, or nobody does.
     pub api_key: Option<String>,
+    /// Whether the host adds the `apikey` header itself
+    /// (`MATCHKRAFT_KEY_FROM_HOST`: `1` or `true`; anything else, or unset,
+    /// means no). Only error messages use it.
+    pub key_from_host: bool,
     /// Where the API lives, split into what `wasi:http` asks for.
     pub base: BaseUrl,
     /// Per-request timeouts and limits.
@@ -101,6 +132,7 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("key_from_host", &self.key_from_host)
             .field("base", &self.base)
             .field("limits", &self.limits)
             .field("retry", &self.retry)
@@ -115,9 +147,19 @@ impl Config {
         Config::from_vars(wasi::cli::environment::get_environment())
     }
 
+    /// Who supplies the `apikey` header (see [`KeySource`]).
+    pub fn key_source(&self) -> KeySource {
+        match (self.key_from_host, &self.api_key) {
+            (true, _) => KeySource::Host,
+            (false, Some(_)) => KeySource::Component,
+            (false, None) => KeySource::Missing,
+        }
+    }
+
     /// Builds a configuration from `(name, value)` pairs; unknown names are ignored.
     pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Result<Config, Error> {
         let mut api_key = None;
+        let mut key_from_host = false;
         let mut base_url = None;
         let mut limits = Limits::default();
         let mut retry = Policy::default();
@@ -126,6 +168,7 @@ impl Config {
         for (name, value) in vars {
             match name.as_str() {
                 API_KEY if !value.is_empty() => api_key = Some(value),
+                KEY_FROM_HOST => key_from_host = value == "1" || value.eq_ignore_ascii_case("true"),
                 "MATCHKRAFT_BASE_URL" if !value.is_empty() => base_url = Some(value),
                 "MATCHKRAFT_CONNECT_TIMEOUT_MS" => limits.connect_timeout_ms = number(&name, &value)?,
                 "MATCHKRAFT_FIRST_BYTE_TIMEOUT_MS" => limits.first_byte_timeout_ms = number(&name, &value)?,
@@ -151,6 +194,7 @@ impl Config {
         require_https("MATCHKRAFT_BASE_URL", &base, allow_http)?;
         Ok(Config {
             api_key,
+            key_from_host,
             base,
             limits,
             retry,
@@ -419,6 +463,20 @@ mod tests {
             ])
             .is_ok()
         );
+    }
+
+    #[test]
+    fn the_key_source_is_the_host_when_it_says_so() {
+        let source = |pairs: &[(&str, &str)]| Config::from_vars(vars(pairs)).unwrap().key_source();
+        assert_eq!(source(&[]), KeySource::Missing);
+        assert_eq!(source(&[(API_KEY, "")]), KeySource::Missing);
+        assert_eq!(source(&[(API_KEY, "k")]), KeySource::Component);
+        assert_eq!(source(&[(KEY_FROM_HOST, "1")]), KeySource::Host);
+        assert_eq!(source(&[(KEY_FROM_HOST, "TRUE")]), KeySource::Host);
+        assert_eq!(source(&[(KEY_FROM_HOST, "0")]), KeySource::Missing);
+        assert_eq!(source(&[(KEY_FROM_HOST, "")]), KeySource::Missing);
+        // The host's header replaces the component's.
+        assert_eq!(source(&[(API_KEY, "k"), (KEY_FROM_HOST, "1")]), KeySource::Host);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! translation layer in between. This module keeps the decisions in one place:
 //! which HTTP status becomes which case, and how a message is made safe to show.
 
+use crate::config::KeySource;
 use crate::{DecodeError, Error, HttpError, InvalidInput};
 use std::fmt;
 
@@ -48,6 +49,34 @@ pub fn from_status(status: u16, body: &[u8], retry_after_ms: Option<u64>) -> Err
         429 => Error::RateLimited(retry_after_ms),
         500..=599 => Error::ServerError(HttpError { status, message }),
         _ => Error::PermanentRejected(HttpError { status, message }),
+    }
+}
+
+/// The error for a 401 or 403: the API's message, and which key it refused
+/// or that none was sent, so the reader knows what to fix. It names where the
+/// key comes from and never quotes it (the API's message may; see
+/// [`redact`](crate::redact)).
+pub fn unauthorized(status: u16, body: &[u8], key: KeySource) -> Error {
+    Error::PermanentUnauthorized(unauthorized_message(status, &api_message(body), key))
+}
+
+/// The message of [`unauthorized`], from the API's own message.
+pub fn unauthorized_message(status: u16, api_message: &str, key: KeySource) -> String {
+    match key {
+        KeySource::Missing => format!(
+            "the API refused the request (HTTP {status}): {api_message}; no key was sent: \
+             MATCHKRAFT_API_KEY is not set in the component's environment, and the host \
+             does not add one"
+        ),
+        KeySource::Component => format!(
+            "the API refused the key in MATCHKRAFT_API_KEY (HTTP {status}): {api_message}; \
+             check that variable's value"
+        ),
+        KeySource::Host => format!(
+            "the API refused the key the host adds (HTTP {status}): {api_message}; check the \
+             key configured in the host (for the `matchkraft` command, its MATCHKRAFT_API_KEY \
+             or --api-key)"
+        ),
     }
 }
 
@@ -143,6 +172,38 @@ mod tests {
             }
             other => panic!("expected invalid input, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn an_unauthorized_message_says_which_key_or_that_there_was_none() {
+        let body = br#"{"message":"Invalid API key"}"#;
+        let message = |key| match unauthorized(401, body, key) {
+            Error::PermanentUnauthorized(m) => m,
+            other => panic!("{other:?}"),
+        };
+
+        let missing = message(KeySource::Missing);
+        assert!(missing.contains("MATCHKRAFT_API_KEY is not set"), "{missing}");
+        assert!(missing.contains("no key was sent"), "{missing}");
+
+        let component = message(KeySource::Component);
+        assert!(
+            component.contains("the API refused the key in MATCHKRAFT_API_KEY"),
+            "{component}"
+        );
+
+        let host = message(KeySource::Host);
+        assert!(host.contains("the API refused the key the host adds"), "{host}");
+        assert!(host.contains("key configured in the host"), "{host}");
+
+        for (text, source) in [(&component, "component"), (&host, "host")] {
+            assert!(!text.contains("not set"), "{source}: {text}");
+            assert!(!text.contains("no key was sent"), "{source}: {text}");
+        }
+        for text in [&missing, &component, &host] {
+            assert!(text.contains("(HTTP 401): Invalid API key;"), "{text}");
+        }
+        assert!(unauthorized_message(403, "Forbidden", KeySource::Host).contains("(HTTP 403): Forbidden"));
     }
 
     #[test]
