@@ -100,3 +100,28 @@ fn extra_env_must_be_matchkraft_variables() {
     let error = MatchKraft::new(matchkraft_artifacts::COMPONENT, config).unwrap_err();
     assert!(error.to_string().contains("PATH"), "{error}");
 }
+
+/// With the key held by the host, the component cannot know it: the host
+/// itself replaces it in what a call returns, when the API echoes it.
+#[tokio::test]
+async fn a_key_the_api_echoes_is_redacted_by_the_host() {
+    const KEY: &str = "host-held-sentinel-9d2e";
+    let sim = Simulator::start(SimConfig {
+        api_key: KEY.into(),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let host = host(HostConfig::new(sim.base_url()).with_api_key(KEY));
+    for status in [401, 404, 500] {
+        sim.inject(matchkraft_simulator::Fault::EchoKey { status }, 3);
+        let error = host
+            .status(JobType::EmailValidation, "0b6e3c1e-0000-4000-8000-000000000000")
+            .await
+            .unwrap()
+            .unwrap_err();
+        let shown = format!("{error:?} {}", error.message());
+        assert!(!shown.contains(KEY), "{status}: {shown}");
+        assert!(shown.contains("<redacted>"), "{status}: {shown}");
+    }
+}
