@@ -1,13 +1,53 @@
 //! The command line, as clap parses it.
 
+use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::error::ErrorKind;
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
 use matchkraft_host::JobType;
 
 use crate::term::ColorChoice;
+
+/// The command line, parsed. `--help` and `--version` are printed here on
+/// stdout, and a write that fails is an error (exit 1; a closed pipe ends
+/// quietly); usage errors go to stderr (exit 2). Either way the exit code
+/// comes back as the `Err`.
+pub(crate) fn parse() -> Result<Cli, ExitCode> {
+    let matches = Cli::command().try_get_matches().map_err(clap_exit)?;
+    let mut cli = Cli::from_arg_matches(&matches).map_err(clap_exit)?;
+    cli.global.api_key_on_command_line = matches.value_source("api_key") == Some(ValueSource::CommandLine);
+    Ok(cli)
+}
+
+/// Prints what clap has to say (help, version, or a usage error) and
+/// returns the exit code.
+fn clap_exit(error: clap::Error) -> ExitCode {
+    let code = u8::try_from(error.exit_code()).unwrap_or(2);
+    if error.use_stderr() || !matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = error.print();
+        return ExitCode::from(code);
+    }
+    let rendered = error.render();
+    let text = if std::io::stdout().is_terminal() {
+        rendered.ansi().to_string()
+    } else {
+        rendered.to_string()
+    };
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::from(code),
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => {
+            let _ = writeln!(std::io::stderr(), "error: cannot write to stdout: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 /// The exit codes, in `--help` and in the README.
 const EXIT_CODES: &str = "\
@@ -41,10 +81,21 @@ pub(crate) struct Cli {
 /// Flags every subcommand accepts.
 #[derive(Debug, Args)]
 pub(crate) struct Global {
-    /// The MatchKraft API key (sent by the component as the `apikey` header;
-    /// never printed).
+    /// The MatchKraft API key (sent as the `apikey` header; never printed).
+    /// Prefer MATCHKRAFT_API_KEY or --api-key-file: a key on the command line
+    /// is visible to every user of the machine (`ps`) while the command runs.
     #[arg(long, env = "MATCHKRAFT_API_KEY", hide_env_values = true, global = true)]
     pub(crate) api_key: Option<String>,
+
+    /// Read the API key from FILE (`-` for stdin): its first line, without
+    /// surrounding whitespace. Wins over --api-key and MATCHKRAFT_API_KEY.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) api_key_file: Option<PathBuf>,
+
+    /// Whether `--api-key` itself was on the command line (rather than
+    /// MATCHKRAFT_API_KEY), which is worth a warning.
+    #[arg(skip)]
+    pub(crate) api_key_on_command_line: bool,
 
     // The doc comment is clap's help text, where a bare URL reads best.
     #[allow(rustdoc::bare_urls)]

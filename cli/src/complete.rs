@@ -23,6 +23,11 @@ use crate::poll::Backoff;
 /// How often a waiter looks in the ledger for results someone else stores.
 const LEDGER_POLL: Duration = Duration::from_millis(50);
 
+/// How many times in a row the same answer may be unreadable before polling
+/// stops: an answer that does not parse will not parse on the next poll, and
+/// the wait would otherwise last until the timeout.
+const UNREADABLE_LIMIT: u32 = 3;
+
 /// One job's wait: where to ask, where to record, and until when.
 pub(crate) struct Waiting<'a> {
     pub(crate) host: &'a MatchKraft,
@@ -82,6 +87,7 @@ impl Waiting<'_> {
     /// limits, 5xx, timeouts) are retried. Returns `None` as soon as the
     /// ledger shows someone else claimed the job's completion: they fetch.
     async fn poll(&self, mut job: Job, mut backoff: Backoff) -> Result<Option<JobResults>, Failure> {
+        let mut unreadable = Unreadable::default();
         loop {
             let now = Instant::now();
             if now >= self.deadline {
@@ -101,10 +107,18 @@ impl Waiting<'_> {
             match answer? {
                 Ok(results) if results.job.status.is_terminal() => return Ok(Some(results)),
                 Ok(results) => {
+                    unreadable = Unreadable::default();
                     job = results.job;
                     self.console.job(&job);
                     // Only for `matchkraft jobs` to show: not worth failing for.
                     let _ = self.ledger.set_status(&job.id, &job.status);
+                }
+                Err(error) if unreadable.again(&error) >= UNREADABLE_LIMIT => {
+                    return Err(Failure::Unreadable {
+                        job,
+                        error,
+                        times: UNREADABLE_LIMIT,
+                    });
                 }
                 Err(error) if !error.is_permanent() => {
                     if let Error::RateLimited(Some(ms)) = error {
@@ -152,6 +166,31 @@ impl Waiting<'_> {
     }
 }
 
+/// Consecutive unreadable answers: the same decode error again and again.
+/// Transport errors, timeouts and server errors do not count: those pass.
+#[derive(Default)]
+struct Unreadable {
+    last: Option<Error>,
+    times: u32,
+}
+
+impl Unreadable {
+    /// Counts `error` and returns how many times in a row it has come.
+    fn again(&mut self, error: &Error) -> u32 {
+        if !matches!(error, Error::Decode(_)) {
+            *self = Unreadable::default();
+            return 0;
+        }
+        if self.last.as_ref() == Some(error) {
+            self.times += 1;
+        } else {
+            self.last = Some(error.clone());
+            self.times = 1;
+        }
+        self.times
+    }
+}
+
 /// A job with no results, for printing a failed job in the results shape.
 fn empty_results(job: Job) -> JobResults {
     let records = match job.job_type {
@@ -160,4 +199,30 @@ fn empty_results(job: Job) -> JobResults {
         JobType::EmailFinder => ResultRecords::EmailFinder(Vec::new()),
     };
     JobResults { job, records }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use matchkraft_host::DecodeError;
+
+    fn decode(message: &str) -> Error {
+        Error::Decode(DecodeError {
+            expected: "a results body".into(),
+            message: message.into(),
+        })
+    }
+
+    #[test]
+    fn only_the_same_unreadable_answer_in_a_row_counts() {
+        let mut unreadable = Unreadable::default();
+        assert_eq!(unreadable.again(&decode("eof at 3")), 1);
+        assert_eq!(unreadable.again(&decode("eof at 3")), 2);
+        // Another decode error starts again; anything else resets.
+        assert_eq!(unreadable.again(&decode("eof at 9")), 1);
+        assert_eq!(unreadable.again(&Error::Transport("reset".into())), 0);
+        assert_eq!(unreadable.again(&decode("eof at 9")), 1);
+        assert_eq!(unreadable.again(&decode("eof at 9")), 2);
+        assert_eq!(unreadable.again(&decode("eof at 9")), UNREADABLE_LIMIT);
+    }
 }

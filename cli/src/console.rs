@@ -6,11 +6,13 @@
 //! tick draws the line again below it.
 
 use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use matchkraft_host::Job;
+use matchkraft_host::text::printable;
 
 use crate::term::Term;
 
@@ -25,6 +27,9 @@ const FRAMES: [char; 4] = ['|', '/', '-', '\\'];
 pub(crate) struct Console {
     term: Term,
     shared: Arc<Mutex<Line>>,
+    /// Set when a line could not be written to stderr (other than to a
+    /// closed pipe): the command then cannot exit 0.
+    failed: Arc<AtomicBool>,
 }
 
 /// The progress line: what it says, and whether a ticker draws it.
@@ -44,6 +49,7 @@ impl Console {
         Console {
             term,
             shared: Arc::default(),
+            failed: Arc::default(),
         }
     }
 
@@ -63,11 +69,33 @@ impl Console {
         self.say(&format!("warning: {message}"));
     }
 
+    /// `error: …`, always (the command's last words).
+    pub(crate) fn error(&self, message: &str) {
+        self.say(&format!("error: {message}"));
+    }
+
+    /// `hint: …`, always, after an error.
+    pub(crate) fn hint(&self, message: &str) {
+        self.say(&format!("hint: {message}"));
+    }
+
+    /// Whether a line could not be written to stderr.
+    pub(crate) fn failed(&self) -> bool {
+        self.failed.load(Ordering::Relaxed)
+    }
+
+    /// One line on stderr, its control characters made visible (a message
+    /// may quote the API), below the progress line's last draw.
     fn say(&self, message: &str) {
         let mut line = self.line();
         let mut stderr = std::io::stderr().lock();
         clear(&mut stderr, &mut line);
-        let _ = writeln!(stderr, "{message}");
+        let written = writeln!(stderr, "{}", printable(message)).and_then(|()| stderr.flush());
+        if let Err(error) = written
+            && error.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            self.failed.store(true, Ordering::Relaxed);
+        }
     }
 
     /// Shows `label` with a spinner and the time waited, until [`stop`] (or

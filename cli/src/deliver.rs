@@ -31,16 +31,16 @@ pub(crate) fn deliver(
             })?;
             console.info(&format!("wrote {count} result(s) to {}", path.display()));
         }
-        None => show_results(results, json, console),
+        None => show_results(results, json, console).map_err(|f| f.about(&results.job))?,
     }
     Ok(())
 }
 
 /// The results on stdout: the JSON document, or a table.
-pub(crate) fn show_results(results: &JobResults, json: bool, console: &Console) {
+pub(crate) fn show_results(results: &JobResults, json: bool, console: &Console) -> Result<(), Failure> {
     if json {
-        print(&output::to_text(&output::results_json(results)));
+        print(&output::to_text(&output::results_json(results)))
     } else {
-        print(&output::table(&results.records, console.term()));
+        print(&output::table(&results.records, console.term()))
     }
 }

@@ -5,11 +5,13 @@
 //! and exits with its code, so the exit codes (listed in `--help` and the
 //! README) are decided in this one place.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use matchkraft_host::text::one_line;
 use matchkraft_host::{Error, Job};
 
+use crate::console::Console;
 use crate::output;
 
 /// Why the command did not succeed; each kind has its exit code.
@@ -27,18 +29,43 @@ pub(crate) enum Failure {
     JobFailed(Job),
     /// `run` stopped waiting (exit 4).
     Timeout { job: Job, waited: Duration },
+    /// The API's answer about a running job could not be read, the same way
+    /// several times in a row (exit 1).
+    Unreadable { job: Job, error: Error, times: u32 },
     /// Ctrl-C while `run` was waiting (exit 130).
     Interrupted(Job),
     /// `resume` failed for several jobs, each reported already; the exit
     /// code is the first one's.
     Several { count: usize, exit_code: u8 },
+    /// stdout could not be written (exit 1). `job` is the job the output was
+    /// about, whose id is then said on stderr so that it is not lost.
+    Output { error: std::io::Error, job: Option<Job> },
+    /// Whoever read stdout went away (`matchkraft … | head`): the command
+    /// ends quietly, as Unix tools do (exit 0).
+    ClosedPipe,
+    /// The ledger could not record a submission before it was sent, so
+    /// nothing was sent (exit 1).
+    LedgerBeforeSubmit { ledger: PathBuf, error: anyhow::Error },
+    /// The job was submitted but the ledger could not record its id (exit 1):
+    /// the id is said on stderr.
+    LedgerAfterSubmit {
+        job: Job,
+        ledger: PathBuf,
+        error: anyhow::Error,
+    },
 }
 
 impl Failure {
     /// The process's exit code for this failure.
     pub(crate) fn exit_code(&self) -> u8 {
         match self {
-            Failure::Api(_) | Failure::Host(_) => 1,
+            Failure::Api(_)
+            | Failure::Host(_)
+            | Failure::Output { .. }
+            | Failure::Unreadable { .. }
+            | Failure::LedgerBeforeSubmit { .. }
+            | Failure::LedgerAfterSubmit { .. } => 1,
+            Failure::ClosedPipe => 0,
             Failure::Usage(_) | Failure::Record { .. } => 2,
             Failure::JobFailed(_) => 3,
             Failure::Timeout { .. } => 4,
@@ -64,8 +91,20 @@ impl Failure {
         }
     }
 
+    /// The same failure, said to be about `job` where the job's id would
+    /// otherwise be lost with the output.
+    pub(crate) fn about(self, job: &Job) -> Failure {
+        match self {
+            Failure::Output { error, job: None } => Failure::Output {
+                error,
+                job: Some(job.clone()),
+            },
+            other => other,
+        }
+    }
+
     /// One `error:` line on stderr, and a `hint:` line where one helps.
-    pub(crate) fn report(&self) {
+    pub(crate) fn report(&self, console: &Console) {
         let (message, hint) = match self {
             Failure::Usage(message) => (message.clone(), None),
             Failure::Api(error) => (error.message().to_string(), hint(error)),
@@ -83,15 +122,59 @@ impl Failure {
                 ),
                 Some(resume_hint(job)),
             ),
+            Failure::Unreadable { job, error, times } => (
+                format!(
+                    "{} ({times} times in a row, while waiting for {})",
+                    error.message(),
+                    output::job_line(job)
+                ),
+                Some(resume_hint(job)),
+            ),
             Failure::Interrupted(job) => (
                 format!("interrupted while waiting for {}", output::job_line(job)),
                 Some(resume_hint(job)),
             ),
             Failure::Several { count, .. } => (format!("{count} jobs did not complete"), None),
+            Failure::Output { error, job } => (
+                format!("cannot write to stdout: {error}"),
+                job.as_ref().map(|job| {
+                    format!(
+                        "the output was about {}; `matchkraft results {} {}` shows it again",
+                        output::job_line(job),
+                        job.job_type,
+                        job.id
+                    )
+                }),
+            ),
+            Failure::ClosedPipe => return,
+            Failure::LedgerBeforeSubmit { ledger, error } => (
+                format!(
+                    "cannot record the submission in the ledger {}: {}; nothing was sent",
+                    ledger.display(),
+                    one_line(&format!("{error:#}"))
+                ),
+                Some(format!(
+                    "the ledger must be writable before a paid job is sent: free disk space, or move the \
+                     file aside (`mv {0} {0}.damaged`) and run again, or pass --ledger NEW-FILE",
+                    ledger.display()
+                )),
+            ),
+            Failure::LedgerAfterSubmit { job, ledger, error } => (
+                format!(
+                    "{} was submitted, but the ledger {} could not record its id: {}",
+                    output::job_line(job),
+                    ledger.display(),
+                    one_line(&format!("{error:#}"))
+                ),
+                Some(format!(
+                    "keep the job id {}: `matchkraft results {} {}` fetches its results",
+                    job.id, job.job_type, job.id
+                )),
+            ),
         };
-        eprintln!("error: {message}");
+        console.error(&message);
         if let Some(hint) = hint {
-            eprintln!("hint: {hint}");
+            console.hint(&hint);
         }
     }
 }
@@ -99,6 +182,17 @@ impl Failure {
 impl From<anyhow::Error> for Failure {
     fn from(error: anyhow::Error) -> Failure {
         Failure::Host(error)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    /// A failed write to stdout; a closed pipe is not a failure to report.
+    fn from(error: std::io::Error) -> Failure {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            Failure::ClosedPipe
+        } else {
+            Failure::Output { error, job: None }
+        }
     }
 }
 

@@ -35,8 +35,6 @@ mod term;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
-
 use args::{Cli, Command};
 use console::Console;
 use failure::Failure;
@@ -44,18 +42,23 @@ use term::{Surroundings, Term};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match args::parse() {
+        Ok(cli) => cli,
+        Err(exit) => return exit,
+    };
     let term = Term::decide(cli.global.color, cli.global.quiet, &Surroundings::current());
     let console = Console::new(term);
     let outcome = execute(cli, &console).await;
     console.stop();
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+    let code = match outcome {
+        Ok(()) => 0,
         Err(failure) => {
-            failure.report();
-            ExitCode::from(failure.exit_code())
+            failure.report(&console);
+            failure.exit_code()
         }
-    }
+    };
+    // Lines that never reached stderr make a success a failure.
+    ExitCode::from(if code == 0 && console.failed() { 1 } else { code })
 }
 
 /// Runs the subcommand.

@@ -6,15 +6,18 @@
 use std::io::Write as _;
 
 use matchkraft_host::columns::{self, Value};
-use matchkraft_host::ledger::LedgerJob;
+use matchkraft_host::ledger::{LedgerJob, SubmissionOutcome, UnresolvedSubmission};
+use matchkraft_host::text::printable;
 use matchkraft_host::{EmailStatus, Job, JobStatus, ResultRecords};
 use serde_json::json;
 
+use crate::failure::Failure;
 use crate::term::{Term, Tone};
 
 pub(crate) use matchkraft_host::json::{job_to_json as job_json, results_to_json as results_json};
 
-/// `job 0b6e… (email-validation, "my job"): processing, 40%`.
+/// `job 0b6e… (email-validation, "my job"): processing, 40%`, with any
+/// control character the API sent made visible.
 pub(crate) fn job_line(job: &Job) -> String {
     let mut line = format!("job {} ({}", job.id, job.job_type);
     if let Some(name) = &job.name {
@@ -24,7 +27,7 @@ pub(crate) fn job_line(job: &Job) -> String {
     if let Some(progress) = job.progress {
         line.push_str(&format!(", {}%", number(progress)));
     }
-    line
+    printable(&line).into_owned()
 }
 
 /// The results as an aligned table with one header line, or `(no results)`.
@@ -94,15 +97,26 @@ fn job_status_tone(status: &JobStatus) -> Tone {
 }
 
 /// The ledger's jobs as a table, in the order given, or a note that there
-/// are none.
-pub(crate) fn jobs_table(jobs: &[LedgerJob], term: &Term) -> String {
-    if jobs.is_empty() {
+/// are none. Submissions whose outcome is unknown come first, without a job
+/// id, and a note says what to do about them.
+pub(crate) fn jobs_table(jobs: &[LedgerJob], unresolved: &[UnresolvedSubmission], term: &Term) -> String {
+    if jobs.is_empty() && unresolved.is_empty() {
         return "(no jobs in the ledger)\n".to_string();
     }
     let plain = |text: String| Cell::new(text, Tone::Plain);
-    let rows: Vec<Vec<Cell>> = jobs
-        .iter()
-        .map(|job| {
+    let unknown = unresolved.iter().map(|submission| {
+        vec![
+            Cell::missing(),
+            plain(submission.job_type.to_string()),
+            text(Some(&submission.name)),
+            plain(submission.record_count.to_string()),
+            plain(submission.started_at.clone()),
+            Cell::new(outcome_word(&submission.outcome), Tone::Bad),
+            Cell::missing(),
+        ]
+    });
+    let rows: Vec<Vec<Cell>> = unknown
+        .chain(jobs.iter().map(|job| {
             vec![
                 plain(job.id.clone()),
                 plain(job.job_type.to_string()),
@@ -112,9 +126,9 @@ pub(crate) fn jobs_table(jobs: &[LedgerJob], term: &Term) -> String {
                 Cell::new(job.status.to_string(), job_status_tone(&job.status)),
                 plain(results_cell(job)),
             ]
-        })
+        }))
         .collect();
-    render(
+    let mut table = render(
         &[
             "JOB ID",
             "TYPE",
@@ -126,7 +140,24 @@ pub(crate) fn jobs_table(jobs: &[LedgerJob], term: &Term) -> String {
         ],
         &rows,
         term,
-    )
+    );
+    if !unresolved.is_empty() {
+        table.push_str(&format!(
+            "\n{} submission(s) may have created a job whose id never came back (the API has no lookup by \
+             name): check the MatchKraft dashboard before sending the same records again.\n",
+            unresolved.len()
+        ));
+    }
+    table
+}
+
+/// `outcome unknown`, or `sent, no answer` for a submission whose sender
+/// stopped before the API answered.
+fn outcome_word(outcome: &SubmissionOutcome) -> &'static str {
+    match outcome {
+        SubmissionOutcome::Sending => "sent, no answer",
+        _ => "outcome unknown",
+    }
 }
 
 /// `12 (webhook)`, `pending`, `not fetched`, or `-` for a failed job.
@@ -143,11 +174,31 @@ fn results_cell(job: &LedgerJob) -> String {
 }
 
 /// The ledger's jobs as a JSON array; results themselves are left out
-/// (`matchkraft resume JOB-ID --json` prints them).
-pub(crate) fn jobs_json(jobs: &[LedgerJob]) -> serde_json::Value {
+/// (`matchkraft resume JOB-ID --json` prints them). Submissions whose
+/// outcome is unknown come first, with `"jobId": null`.
+pub(crate) fn jobs_json(jobs: &[LedgerJob], unresolved: &[UnresolvedSubmission]) -> serde_json::Value {
+    let unknown = unresolved.iter().map(|submission| {
+        json!({
+            "jobId": null,
+            "jobName": submission.name,
+            "jobType": submission.job_type.as_str(),
+            "records": submission.record_count,
+            "submittedAt": submission.started_at,
+            "status": match submission.outcome {
+                SubmissionOutcome::Sending => "sent-no-answer",
+                _ => "outcome-unknown",
+            },
+            "baseUrl": submission.base_url,
+            "recordsDigest": submission.records_digest,
+            "reason": match &submission.outcome {
+                SubmissionOutcome::Unknown(reason) => Some(reason.as_str()),
+                _ => None,
+            },
+        })
+    });
     serde_json::Value::Array(
-        jobs.iter()
-            .map(|job| {
+        unknown
+            .chain(jobs.iter().map(|job| {
                 json!({
                     "jobId": job.id,
                     "jobName": job.name,
@@ -161,7 +212,7 @@ pub(crate) fn jobs_json(jobs: &[LedgerJob]) -> serde_json::Value {
                     "completedVia": job.completed_via.map(|s| s.as_str()),
                     "fetchError": job.fetch_error,
                 })
-            })
+            }))
             .collect(),
     )
 }
@@ -173,9 +224,15 @@ struct Cell {
 }
 
 impl Cell {
+    /// A cell showing `text`, its control characters made visible: a
+    /// status word from the API must not act on the terminal.
     fn new(text: impl Into<String>, tone: Tone) -> Cell {
+        let text = text.into();
         Cell {
-            text: text.into(),
+            text: match printable(&text) {
+                std::borrow::Cow::Borrowed(_) => text,
+                shown => shown.into_owned(),
+            },
             tone,
         }
     }
@@ -258,16 +315,29 @@ fn number(value: f64) -> String {
 }
 
 /// A JSON value as the command prints it: pretty, with a final newline.
+/// DEL and the C1 controls, which JSON allows raw inside strings but some
+/// terminals obey, are written as `\u` escapes (the same JSON value).
 pub(crate) fn to_text(value: &serde_json::Value) -> String {
-    let mut text = serde_json::to_string_pretty(value).expect("a JSON value serialises");
-    text.push('\n');
-    text
+    let text = serde_json::to_string_pretty(value).expect("a JSON value serialises");
+    let mut escaped = String::with_capacity(text.len() + 1);
+    for c in text.chars() {
+        if ('\u{7f}'..='\u{9f}').contains(&c) {
+            escaped.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            escaped.push(c);
+        }
+    }
+    escaped.push('\n');
+    escaped
 }
 
-/// Writes to stdout; a closed pipe (`matchkraft … | head`) is not an error.
-pub(crate) fn print(text: &str) {
+/// Writes to stdout. A failed write is a failure of the command (exit 1),
+/// except a closed pipe (`matchkraft … | head`), which ends it quietly.
+pub(crate) fn print(text: &str) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -410,6 +480,37 @@ mod tests {
             table(&ResultRecords::EmailFinder(vec![]), &PLAIN),
             "(no results)\n"
         );
+    }
+
+    #[test]
+    fn text_from_the_api_cannot_drive_the_terminal() {
+        let hostile = JobStatus::Other("\u{1b}]0;pwned\u{7}\u{1b}[2J".into());
+        let line = job_line(&job(JobType::DomainScan, hostile));
+        assert!(!line.chars().any(char::is_control), "{line:?}");
+        assert!(line.contains("\\x1b]0;pwned"), "{line:?}");
+
+        let status = EmailStatus::Other("\u{9b}31mred".into());
+        let records = ResultRecords::EmailValidation(vec![EmailValidationResult {
+            email: Some("a@b.co".into()),
+            status: Some(status.clone()),
+            verified: None,
+            reason: None,
+            raw: "{}".into(),
+        }]);
+        let table = table(&records, &PLAIN);
+        assert!(
+            !table.replace('\n', "").chars().any(char::is_control),
+            "{table:?}"
+        );
+
+        let text = to_text(&json!({"status": status.as_str(), "del": "\u{7f}"}));
+        assert!(!text.contains('\u{9b}') && !text.contains('\u{7f}'), "{text:?}");
+        assert!(
+            text.contains("\\u009b31mred") && text.contains("\\u007f"),
+            "{text}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["status"], status.as_str());
     }
 
     #[test]

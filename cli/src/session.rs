@@ -6,6 +6,8 @@
 //! jobs already submitted ([`connect`]) must not, since the simulator's jobs
 //! die with the process, so they need the key.
 
+use std::io::Read as _;
+use std::path::Path;
 use std::time::Duration;
 
 use matchkraft_host::ledger::Ledger;
@@ -28,7 +30,7 @@ impl Session {
     /// A host for the API the flags name, or for a built-in simulator when
     /// they name none.
     pub(crate) async fn start(global: &Global, console: &Console) -> Result<Session, Failure> {
-        let api_key = global.api_key.clone().filter(|k| !k.trim().is_empty());
+        let api_key = api_key(global, console)?;
         let base_url = global.base_url.clone().filter(|u| !u.trim().is_empty());
         let (config, simulator) = match (api_key, base_url) {
             (None, None) => {
@@ -59,10 +61,15 @@ impl Session {
 /// A host for the API given by the flags or environment, for the commands
 /// that work on jobs already submitted and so must not fall back to the
 /// built-in simulator. They need the key.
-pub(crate) fn connect(global: &Global, command: &str, call_timeout: Duration) -> Result<MatchKraft, Failure> {
-    let Some(api_key) = global.api_key.clone().filter(|k| !k.trim().is_empty()) else {
+pub(crate) fn connect(
+    global: &Global,
+    command: &str,
+    call_timeout: Duration,
+    console: &Console,
+) -> Result<MatchKraft, Failure> {
+    let Some(api_key) = api_key(global, console)? else {
         return Err(Failure::Usage(format!(
-            "`matchkraft {command}` needs the API key: set MATCHKRAFT_API_KEY or pass --api-key"
+            "`matchkraft {command}` needs the API key: set MATCHKRAFT_API_KEY or pass --api-key-file FILE"
         )));
     };
     let config = HostConfig {
@@ -78,16 +85,96 @@ pub(crate) fn connect(global: &Global, command: &str, call_timeout: Duration) ->
     load(global, config)
 }
 
+/// The API key: the first line of `--api-key-file`, else `--api-key` or
+/// MATCHKRAFT_API_KEY; `None` when none is set. A key given as `--api-key`
+/// is visible to every user of the machine (`ps`, `/proc/*/cmdline`) while
+/// the command runs, which is worth a warning.
+fn api_key(global: &Global, console: &Console) -> Result<Option<String>, Failure> {
+    if let Some(path) = &global.api_key_file {
+        return read_key_file(path).map(Some);
+    }
+    if global.api_key_on_command_line {
+        console.warn(
+            "--api-key shows the key to every user of this machine (`ps`) while the command runs; \
+             prefer MATCHKRAFT_API_KEY or --api-key-file FILE",
+        );
+    }
+    Ok(global.api_key.clone().filter(|k| !k.trim().is_empty()))
+}
+
+/// The key in `path` (`-`: stdin): its first line without surrounding
+/// whitespace. Errors never quote the file's content.
+fn read_key_file(path: &Path) -> Result<String, Failure> {
+    /// Far more than any key; a bigger file is not a key file.
+    const MAX_BYTES: u64 = 64 * 1024;
+    let shown = if path == Path::new("-") {
+        "stdin".to_string()
+    } else {
+        path.display().to_string()
+    };
+    let mut bytes = Vec::new();
+    let read = if path == Path::new("-") {
+        std::io::stdin().lock().take(MAX_BYTES).read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(path).and_then(|file| file.take(MAX_BYTES).read_to_end(&mut bytes))
+    };
+    read.map_err(|e| Failure::Usage(format!("--api-key-file {shown}: cannot read it: {e}")))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| Failure::Usage(format!("--api-key-file {shown}: not text")))?;
+    let key = text.lines().next().unwrap_or_default().trim();
+    if key.is_empty() {
+        return Err(Failure::Usage(format!(
+            "--api-key-file {shown}: its first line is empty (it should hold the key)"
+        )));
+    }
+    Ok(key.to_string())
+}
+
 /// The ledger named by `--ledger` (or `MATCHKRAFT_LEDGER`), else the one in
-/// the user's data folder.
-pub(crate) fn open_ledger(global: &Global) -> Result<Ledger, Failure> {
-    let path = match &global.ledger {
-        Some(path) => path.clone(),
+/// the user's data folder, open for writing.
+pub(crate) fn open_ledger(global: &Global, console: &Console) -> Result<Ledger, Failure> {
+    let ledger = Ledger::open(ledger_path(global)?)?;
+    warn_about(&ledger, console);
+    Ok(ledger)
+}
+
+/// The ledger open for writing, for the commands that submit: they cannot
+/// do without, and nothing has been sent when this fails.
+pub(crate) fn open_ledger_to_submit(global: &Global, console: &Console) -> Result<Ledger, Failure> {
+    let path = ledger_path(global)?;
+    let ledger = Ledger::open(&path).map_err(|error| Failure::LedgerBeforeSubmit { ledger: path, error })?;
+    warn_about(&ledger, console);
+    Ok(ledger)
+}
+
+/// The ledger, open for writing where it can be, else for reading only
+/// (`jobs` lists a read-only ledger; `resume` prints what it cannot store).
+pub(crate) fn open_ledger_to_read(global: &Global, console: &Console) -> Result<Ledger, Failure> {
+    let ledger = Ledger::open_or_read_only(ledger_path(global)?)?;
+    warn_about(&ledger, console);
+    if ledger.is_read_only() {
+        console.warn(&format!(
+            "the ledger {} cannot be written: opened read-only, nothing will be stored in it",
+            ledger.path().display()
+        ));
+    }
+    Ok(ledger)
+}
+
+fn ledger_path(global: &Global) -> Result<std::path::PathBuf, Failure> {
+    match &global.ledger {
+        Some(path) => Ok(path.clone()),
         None => folders::default_ledger().ok_or_else(|| {
             Failure::Usage("no home folder to keep the job ledger in: pass --ledger PATH".into())
-        })?,
-    };
-    Ok(Ledger::open(path)?)
+        }),
+    }
+}
+
+/// Says what opening the ledger found worth saying (its permissions).
+fn warn_about(ledger: &Ledger, console: &Console) {
+    if let Some(warning) = ledger.permission_warning() {
+        console.warn(warning);
+    }
 }
 
 /// The component (`--component PATH`, else the one built in) loaded under

@@ -11,6 +11,5 @@ use crate::output::print;
 pub(crate) fn execute(args: &CompletionsArgs) -> Result<(), Failure> {
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut Cli::command(), "matchkraft", &mut script);
-    print(&String::from_utf8_lossy(&script));
-    Ok(())
+    print(&String::from_utf8_lossy(&script))
 }

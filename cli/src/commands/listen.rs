@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use matchkraft_host::HostConfig;
 use matchkraft_host::listener::{self, ListenerEvent};
+use matchkraft_host::text::printable;
 
 use crate::args::{Global, ListenArgs};
 use crate::console::Console;
@@ -17,16 +18,19 @@ const GRACE: Duration = Duration::from_secs(10);
 
 /// Serves the receiver on `args.addr` until Ctrl-C.
 pub(crate) async fn execute(global: &Global, args: &ListenArgs, console: &Console) -> Result<(), Failure> {
-    let ledger = open_ledger(global)?;
-    let host = connect(global, "listen", HostConfig::DEFAULT_CALL_TIMEOUT)?;
+    let ledger = open_ledger(global, console)?;
+    let host = connect(global, "listen", HostConfig::DEFAULT_CALL_TIMEOUT, console)?;
     let pending = ledger.pending()?.len();
     let path = ledger.path().display().to_string();
     let warnings = console.clone();
+    // The first failed write to stdout ends the command (a closed pipe
+    // quietly): nobody reads the events any more.
+    let (output_failed, mut failure) = tokio::sync::mpsc::unbounded_channel();
     let on_event = move |event: ListenerEvent| {
         if event.is_warning() {
             warnings.warn(&event.to_string());
-        } else {
-            print(&format!("{event}\n"));
+        } else if let Err(failure) = print(&format!("{}\n", printable(&event.to_string()))) {
+            let _ = output_failed.send(failure);
         }
     };
     let receiver = listener::listen(args.addr, host, ledger, on_event)
@@ -37,7 +41,10 @@ pub(crate) async fn execute(global: &Global, args: &ListenArgs, console: &Consol
          Ctrl-C stops",
         receiver.url()
     ));
-    let _ = tokio::signal::ctrl_c().await;
+    let failed = tokio::select! {
+        _ = tokio::signal::ctrl_c() => None,
+        failure = failure.recv() => failure,
+    };
     console.info("stopping: finishing the fetches under way");
     let abandoned = receiver.shutdown(GRACE).await;
     if abandoned > 0 {
@@ -45,5 +52,5 @@ pub(crate) async fn execute(global: &Global, args: &ListenArgs, console: &Consol
             "{abandoned} fetch(es) were cut short; `matchkraft resume` completes those jobs"
         ));
     }
-    Ok(())
+    failed.map_or(Ok(()), Err)
 }

@@ -20,15 +20,17 @@ pub(crate) async fn execute(global: &Global, args: &ResultsArgs, console: &Conso
         JobStatus::Completed => deliver(&results, json, args.output.as_deref(), console)?,
         JobStatus::Failed => {
             if json && args.output.is_none() {
-                print(&output::to_text(&output::results_json(&results)));
+                print(&output::to_text(&output::results_json(&results)))
+                    .map_err(|f| f.about(&results.job))?;
             }
             return Err(Failure::JobFailed(results.job));
         }
         _ => {
             if json {
-                print(&output::to_text(&output::results_json(&results)));
+                print(&output::to_text(&output::results_json(&results)))
+                    .map_err(|f| f.about(&results.job))?;
             } else {
-                print(&format!("{}\n", output::job_line(&results.job)));
+                print(&format!("{}\n", output::job_line(&results.job)))?;
             }
             console.info("the job has not finished: no results yet");
         }

@@ -22,14 +22,14 @@ use crate::console::Console;
 use crate::deliver::show_results;
 use crate::failure::Failure;
 use crate::output::{self, print};
-use crate::session::{connect, open_ledger};
+use crate::session::{connect, open_ledger_to_read};
 
 /// Resumes the jobs `args` names, through the API the flags name.
 pub(crate) async fn execute(global: &Global, args: &ResumeArgs, console: &Console) -> Result<(), Failure> {
-    let ledger = open_ledger(global)?;
+    let ledger = open_ledger_to_read(global, console)?;
     // The host's own deadline must not cut the wait short.
     let call_timeout = Duration::from_secs(args.timeout).saturating_add(Duration::from_secs(60));
-    let host = connect(global, "resume", call_timeout)?;
+    let host = connect(global, "resume", call_timeout, console)?;
     resume(&host, &ledger, args, global.json, console).await
 }
 
@@ -102,7 +102,7 @@ async fn resume(
         1 => Err(failures.remove(0)),
         count => {
             for failure in &failures {
-                failure.report();
+                failure.report(console);
             }
             Err(Failure::Several {
                 count,
@@ -120,6 +120,8 @@ async fn resume_one(
     timeout: Duration,
 ) -> Result<JobResults, Failure> {
     match host.wait(job.job_type, &job.id, timeout).await? {
+        // A read-only ledger: the results are printed, not stored.
+        Ok(results) if ledger.is_read_only() => Ok(results),
         Ok(results) => {
             ledger.mark_effect(&job.id, &results.job.status, EffectSource::Resume)?;
             if results.job.status == JobStatus::Completed {
@@ -145,7 +147,7 @@ async fn resume_one(
 fn finish(results: &JobResults, json: bool, console: &Console) -> Result<(), Failure> {
     if results.job.status == JobStatus::Failed {
         if json {
-            print(&output::to_text(&output::results_json(results)));
+            print(&output::to_text(&output::results_json(results))).map_err(|f| f.about(&results.job))?;
         }
         return Err(Failure::JobFailed(results.job.clone()));
     }
@@ -154,8 +156,7 @@ fn finish(results: &JobResults, json: bool, console: &Console) -> Result<(), Fai
         output::job_line(&results.job),
         results.records.len()
     ));
-    show_results(results, json, console);
-    Ok(())
+    show_results(results, json, console).map_err(|f| f.about(&results.job))
 }
 
 /// Prints results the ledger already holds: the stored document itself with
@@ -169,12 +170,12 @@ fn print_stored(ledger: &Ledger, job: &LedgerJob, json: bool, console: &Console)
     if json {
         if let Some(document) = ledger.results_document(&job.id)? {
             let value: serde_json::Value = serde_json::from_str(&document).map_err(anyhow::Error::from)?;
-            print(&output::to_text(&value));
+            print(&output::to_text(&value))?;
         }
         return Ok(());
     }
     if let Some(results) = ledger.results(&job.id)? {
-        show_results(&results, false, console);
+        show_results(&results, false, console)?;
     }
     Ok(())
 }

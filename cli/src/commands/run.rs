@@ -18,7 +18,7 @@ use crate::deliver::deliver;
 use crate::export;
 use crate::failure::Failure;
 use crate::output::{self, print};
-use crate::session::{Session, open_ledger};
+use crate::session::{Session, open_ledger_to_submit};
 
 /// How long `run` lets its webhook receiver finish fetches for other jobs.
 const RECEIVER_GRACE: Duration = Duration::from_secs(2);
@@ -31,7 +31,7 @@ pub(crate) async fn execute(global: &Global, args: &RunArgs, console: &Console) 
     if let Some(path) = &args.output {
         export::check_writable(path).map_err(Failure::Usage)?;
     }
-    let ledger = open_ledger(global)?;
+    let ledger = open_ledger_to_submit(global, console)?;
     let session = Session::start(global, console).await?;
     let json = global.json;
     let host = &session.host;
@@ -66,7 +66,7 @@ pub(crate) async fn execute(global: &Global, args: &RunArgs, console: &Console) 
     }
     if results.job.status == JobStatus::Failed {
         if json && args.output.is_none() {
-            print(&output::to_text(&output::results_json(&results)));
+            print(&output::to_text(&output::results_json(&results))).map_err(|f| f.about(&results.job))?;
         }
         return Err(Failure::JobFailed(results.job));
     }

@@ -11,9 +11,8 @@ pub(crate) async fn execute(global: &Global, args: &JobArgs, console: &Console) 
     let session = Session::start(global, console).await?;
     let job = session.host.status(args.job_type.into(), &args.job_id).await??;
     if global.json {
-        print(&output::to_text(&output::job_json(&job)));
+        print(&output::to_text(&output::job_json(&job)))
     } else {
-        print(&format!("{}\n", output::job_line(&job)));
+        print(&format!("{}\n", output::job_line(&job)))
     }
-    Ok(())
 }

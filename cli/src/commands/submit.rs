@@ -4,36 +4,41 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use matchkraft_host::ledger::Ledger;
+use matchkraft_host::ledger::{Ledger, SubmissionId, SubmissionOutcome};
 use matchkraft_host::text::one_line;
-use matchkraft_host::{Job, JobType, MatchKraft};
+use matchkraft_host::{Error, Job, JobType, MatchKraft};
 
 use crate::args::{Global, RecordArgs, SubmitArgs};
 use crate::console::Console;
 use crate::failure::Failure;
 use crate::input::{self, Input};
 use crate::output::{self, print};
-use crate::session::{Session, open_ledger};
+use crate::session::{Session, open_ledger_to_submit};
 
 /// Submits the records and prints the job's id (or the job, with `--json`).
 pub(crate) async fn execute(global: &Global, args: &SubmitArgs, console: &Console) -> Result<(), Failure> {
     let input = read_records(&args.records, console)?;
-    let ledger = open_ledger(global)?;
+    let ledger = open_ledger_to_submit(global, console)?;
     let session = Session::start(global, console).await?;
     let job = submit(&session.host, &ledger, &args.records, input, console).await?;
-    if global.json {
-        print(&output::to_text(&output::job_json(&job)));
+    let printed = if global.json {
+        print(&output::to_text(&output::job_json(&job)))
     } else {
-        print(&format!("{}\n", job.id));
-    }
-    Ok(())
+        print(&format!("{}\n", job.id))
+    };
+    printed.map_err(|f| f.about(&job))
 }
 
 /// The records to submit; repeated records are reported, and left out with
 /// `--dedupe`.
 pub(crate) fn read_records(args: &RecordArgs, console: &Console) -> Result<Input, Failure> {
-    let input = input::collect(args.job_type.into(), &args.records, args.input.as_deref(), args.into())
-        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let input = input::collect(
+        args.job_type.into(),
+        &args.records,
+        args.input.as_deref(),
+        args.into(),
+    )
+    .map_err(|e| Failure::Usage(e.to_string()))?;
     let repeats = input::duplicates(&input.records);
     if repeats.is_empty() {
         return Ok(input);
@@ -72,23 +77,55 @@ pub(crate) async fn submit(
         Some(name) => name.clone(),
         None => default_job_name(args.job_type.into()),
     };
+    let base_url = &host.config().base_url;
     let record_count = input.records.len();
-    let job = match host.submit(&name, input.records).await? {
-        Ok(job) => job,
-        Err(error) => return Err(Failure::from_submit(error, &input.origins)),
+    // Write-ahead: the submission is in the ledger before anything is sent,
+    // or nothing is sent.
+    let before = |error| Failure::LedgerBeforeSubmit {
+        ledger: ledger.path().to_path_buf(),
+        error,
     };
-    if let Err(error) = ledger.record_submitted(&job, record_count, &host.config().base_url) {
-        // The job exists (and is paid for) even so: say its id.
-        console.warn(&format!(
-            "job {} ({}) is not in the ledger: {}; fetch its results with `matchkraft results {} {}`",
-            job.id,
-            job.job_type,
-            one_line(&format!("{error:#}")),
-            job.job_type,
-            job.id
-        ));
+    ledger.check().map_err(before)?;
+    let id = ledger
+        .begin_submission(&name, &input.records, base_url)
+        .map_err(before)?;
+    let answer = host.submit(&name, input.records).await;
+    let refused = |error: &Error| match error {
+        Error::SubmitOutcomeUnknown(_) => SubmissionOutcome::Unknown(error.message().to_string()),
+        _ => SubmissionOutcome::Refused(error.message().to_string()),
+    };
+    let job = match answer {
+        Ok(Ok(job)) => job,
+        Ok(Err(error)) => {
+            note_outcome(ledger, id, &refused(&error), console);
+            return Err(Failure::from_submit(error, &input.origins));
+        }
+        // A trap or a host failure while the request may have been sent.
+        Err(failure) => {
+            let outcome = SubmissionOutcome::Unknown(one_line(&format!("{failure:#}")));
+            note_outcome(ledger, id, &outcome, console);
+            return Err(Failure::Host(failure));
+        }
+    };
+    if let Err(error) = ledger.submission_accepted(id, &job, record_count, base_url) {
+        return Err(Failure::LedgerAfterSubmit {
+            job,
+            ledger: ledger.path().to_path_buf(),
+            error,
+        });
     }
     Ok(job)
+}
+
+/// Notes how a submission ended without a job; the submission is already
+/// recorded, so a failure here only leaves it shown as `sending`.
+fn note_outcome(ledger: &Ledger, id: SubmissionId, outcome: &SubmissionOutcome, console: &Console) {
+    if let Err(error) = ledger.submission_failed(id, outcome) {
+        console.warn(&format!(
+            "the ledger did not record how the submission ended: {}",
+            one_line(&format!("{error:#}"))
+        ));
+    }
 }
 
 /// `matchkraft-cli-email-validation-1732650000`.

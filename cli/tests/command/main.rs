@@ -8,11 +8,14 @@
 mod common;
 /// A `run` killed while it waits loses nothing; `resume` finishes it.
 mod crash_resume;
-/// Files the command writes and reads: CSV cells that look like formulas;
-/// `--input` without end, and its limits.
+/// `--output` into symlinks, FIFOs, devices and stdout; CSV cells that look
+/// like formulas; `--input` limits.
 mod files;
 /// `run --webhook` and `listen` against a simulator that delivers webhooks.
 mod run_webhook;
+/// Output that cannot be written, a ledger that cannot record, forged
+/// webhooks, the key on the command line.
+mod safety;
 /// Colours and the progress line on a real pseudo-terminal.
 mod terminal;
 /// Every command into a pipe: records, files, output, errors, exit codes.

@@ -42,14 +42,11 @@ impl Setup {
     /// `matchkraft ARGS` against this simulator and ledger.
     fn command(&self, args: &[&str]) -> Command {
         let mut command = matchkraft();
-        command.args(args).args([
-            "--ledger",
-            self.dir.ledger().to_str().unwrap(),
-            "--base-url",
-            &self.sim.base_url(),
-            "--api-key",
-            "sim-key",
-        ]);
+        command
+            .args(args)
+            .args(["--ledger", self.dir.ledger().to_str().unwrap()])
+            .args(["--base-url", &self.sim.base_url()])
+            .env("MATCHKRAFT_API_KEY", "sim-key");
         command
     }
 
