@@ -1,5 +1,6 @@
 //! `--output FILE`: results written to a file, as CSV (one row per result
-//! record) or, for a `.json` file, the document `--json` prints.
+//! record) or, for a `.json` file, the document `--json` prints; `-` is
+//! stdout (CSV).
 //!
 //! The CSV's first columns are the input's (`email`; `first_name`,
 //! `last_name`, `website`; `website`), so the file can go straight back in as
@@ -11,16 +12,27 @@
 //! number) gets a `'` in front, OWASP's rule against CSV injection; the
 //! command's CSV reader takes it off again ([`FORMULA_STARTS`]).
 //!
-//! The file is written next to its final name and renamed into place, so a
-//! crash or a full disk never leaves half a file under the name asked for.
+//! What `FILE` is decides how it is written, and it stays what it was:
+//! - a regular file, or a name where nothing is yet: written next to its
+//!   final name and renamed into place, so a crash or a full disk never
+//!   leaves half a file under the name asked for (a file replaced keeps its
+//!   permissions);
+//! - a symlink: followed, and its target written as above (the rename is
+//!   next to the target, so the link stays a link); a symlink to nothing yet
+//!   creates its target, as a shell's `>` does;
+//! - a FIFO, a device or another special file: opened and written to, as a
+//!   shell's `>` writes (a FIFO is opened only then, so the check before a
+//!   job is submitted does not wait for its reader).
 
 use std::borrow::Cow;
-use std::io::Write as _;
-use std::path::Path;
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
 
 use matchkraft_host::columns::{self, Value};
 use matchkraft_host::{FoundEmail, JobResults, ResultRecords};
 
+use crate::failure::Failure;
 use crate::output;
 
 /// The first characters that make a spreadsheet run a cell as a formula
@@ -29,48 +41,171 @@ use crate::output;
 /// number; the CSV input reader takes that one `'` off again.
 pub(crate) const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
-/// Writes `results` to `path` (JSON for a `.json` name, else CSV) and
-/// returns how many records it holds.
-pub(crate) fn write(path: &Path, results: &JobResults) -> std::io::Result<usize> {
+/// Writes `results` to `path` (JSON for a `.json` name, else CSV; stdout for
+/// `-`) and returns how many records it holds.
+pub(crate) fn write(path: &Path, results: &JobResults) -> io::Result<usize> {
     let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
     let text = if json {
         output::to_text(&output::results_json(results))
     } else {
         csv(&results.records)
     };
-    let partial = partial_name(path);
-    let written = std::fs::File::create(&partial).and_then(|mut file| {
-        file.write_all(text.as_bytes())?;
-        file.sync_all()
-    });
-    if let Err(error) = written.and_then(|()| std::fs::rename(&partial, path)) {
-        let _ = std::fs::remove_file(&partial);
-        return Err(error);
+    if is_stdout(path) {
+        to_stdout(&text)?;
+    } else {
+        match target(path)? {
+            Target::Replace(file) => replace(&file, text.as_bytes())?,
+            Target::Stream(file) => stream(&file, text.as_bytes())?,
+        }
     }
     Ok(results.records.len())
 }
 
-/// Whether a file can be written where `path` points, tried by creating (and
-/// removing) the partial file `write` would use. `Err` says why not.
+/// Whether `write` can write where `path` points, without waiting or leaving
+/// anything behind: for a (new) regular file, by creating and removing the
+/// partial file `write` would use; for a FIFO or a device, by asking for
+/// write permission without opening it. `Err` says why not.
 pub(crate) fn check_writable(path: &Path) -> Result<(), String> {
-    if path.is_dir() {
-        return Err(format!("--output {}: a folder, not a file", path.display()));
+    if is_stdout(path) {
+        return Ok(());
     }
-    let partial = partial_name(path);
-    match std::fs::File::create(&partial) {
-        Ok(_) => {
-            let _ = std::fs::remove_file(&partial);
+    let cannot = |error: io::Error| format!("--output {}: cannot write there: {error}", path.display());
+    match target(path) {
+        Err(error) if error.kind() == io::ErrorKind::IsADirectory => {
+            Err(format!("--output {}: a folder, not a file", path.display()))
+        }
+        Err(error) => Err(cannot(error)),
+        Ok(Target::Replace(file)) => {
+            let (partial, _) = create_partial(&file).map_err(cannot)?;
+            let _ = fs::remove_file(&partial);
             Ok(())
         }
-        Err(error) => Err(format!(
-            "--output {}: cannot write there: {error}",
-            path.display()
-        )),
+        Ok(Target::Stream(file)) => may_write(&file).map_err(cannot),
     }
 }
 
+/// `-`: stdout.
+fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// The text on stdout, through the command's one way of writing there.
+fn to_stdout(text: &str) -> io::Result<()> {
+    output::print(text).map_err(|failure| match failure {
+        Failure::Output { error, .. } => error,
+        Failure::ClosedPipe => io::ErrorKind::BrokenPipe.into(),
+        _ => io::Error::other("stdout cannot be written"),
+    })
+}
+
+/// How `write` writes to a path, with the symlinks on the way followed.
+#[derive(Debug, PartialEq, Eq)]
+enum Target {
+    /// A regular file, or a name where nothing is yet: written beside it and
+    /// renamed into place.
+    Replace(PathBuf),
+    /// A FIFO, a device or another special file: opened and written to.
+    Stream(PathBuf),
+}
+
+/// What `path` is, following symlinks (also dangling ones, to the name
+/// they would create). A folder is an `IsADirectory` error.
+fn target(path: &Path) -> io::Result<Target> {
+    // As many links as Linux follows in one path.
+    const MAX_LINKS: usize = 40;
+    let mut path = path.to_path_buf();
+    for _ in 0..=MAX_LINKS {
+        let meta = match fs::symlink_metadata(&path) {
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Target::Replace(path)),
+            Err(error) => return Err(error),
+            Ok(meta) => meta,
+        };
+        let kind = meta.file_type();
+        if kind.is_symlink() {
+            // A relative link is relative to the link's folder (an absolute
+            // one replaces the whole path in `join`).
+            let link = fs::read_link(&path)?;
+            path = match path.parent() {
+                Some(folder) => folder.join(link),
+                None => link,
+            };
+        } else if kind.is_dir() {
+            return Err(io::ErrorKind::IsADirectory.into());
+        } else if kind.is_file() {
+            return Ok(Target::Replace(path));
+        } else {
+            return Ok(Target::Stream(path));
+        }
+    }
+    Err(io::Error::other("too many levels of symbolic links"))
+}
+
+/// Writes `bytes` to the regular file (or new name) `path` whole or not at
+/// all: beside it first, synced, then renamed over it. A file replaced keeps
+/// its permissions.
+fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let permissions = fs::metadata(path).ok().map(|meta| meta.permissions());
+    let (partial, mut file) = create_partial(path)?;
+    let written = (|| {
+        if let Some(permissions) = permissions {
+            file.set_permissions(permissions)?;
+        }
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&partial, path)
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&partial);
+    }
+    written
+}
+
+/// Writes `bytes` into the FIFO or device `path`, as a shell's `>` would.
+fn stream(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = OpenOptions::new().write(true).truncate(true).open(path)?;
+    file.write_all(bytes)?;
+    file.flush()
+}
+
+/// The partial file for `path` ([`partial_name`]), created new: never
+/// through a symlink someone put at that name. One left by a crashed process
+/// that had this process's id is removed first.
+fn create_partial(path: &Path) -> io::Result<(PathBuf, fs::File)> {
+    let partial = partial_name(path);
+    let create = || OpenOptions::new().write(true).create_new(true).open(&partial);
+    let file = match create() {
+        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
+            fs::remove_file(&partial)?;
+            create()?
+        }
+        other => other?,
+    };
+    Ok((partial, file))
+}
+
+/// Whether this process may open `path` for writing, asked without opening
+/// it (opening a FIFO waits for its reader; closing some devices acts).
+#[cfg(unix)]
+fn may_write(path: &Path) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt as _;
+    let path = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: `path` is a NUL-terminated string that outlives the call.
+    let allowed = unsafe { libc::faccessat(libc::AT_FDCWD, path.as_ptr(), libc::W_OK, libc::AT_EACCESS) };
+    if allowed == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(unix))]
+fn may_write(_path: &Path) -> io::Result<()> {
+    Ok(())
+}
+
 /// The file next to `path` that is written first and then renamed to it.
-fn partial_name(path: &Path) -> std::path::PathBuf {
+fn partial_name(path: &Path) -> PathBuf {
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     path.with_file_name(format!(".{name}.{}.partial", std::process::id()))
 }
@@ -299,6 +434,119 @@ mod tests {
         ] {
             assert!(!is_plain_number(text), "{text}");
         }
+    }
+
+    /// A folder of the test's own, emptied first.
+    fn test_folder(name: &str) -> std::path::PathBuf {
+        let folder = std::env::temp_dir().join(format!("matchkraft-export-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&folder);
+        std::fs::create_dir_all(&folder).unwrap();
+        folder
+    }
+
+    fn names(folder: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn no_results() -> JobResults {
+        JobResults {
+            job: Job {
+                id: "j".into(),
+                name: None,
+                job_type: JobType::EmailValidation,
+                status: JobStatus::Completed,
+                progress: None,
+            },
+            records: ResultRecords::EmailValidation(vec![]),
+        }
+    }
+
+    /// Symlinks are followed (dangling ones to the name they would create);
+    /// what is neither a file nor a folder is written to, not replaced.
+    #[cfg(unix)]
+    #[test]
+    fn targets_follow_symlinks() {
+        let folder = test_folder("targets");
+        let file = folder.join("file.csv");
+        std::fs::write(&file, "x").unwrap();
+        std::os::unix::fs::symlink("file.csv", folder.join("link")).unwrap();
+        std::os::unix::fs::symlink("link", folder.join("link-to-link")).unwrap();
+        std::os::unix::fs::symlink(folder.join("sub/new.csv"), folder.join("dangling")).unwrap();
+        std::os::unix::fs::symlink("loop", folder.join("loop")).unwrap();
+        std::fs::create_dir(folder.join("sub")).unwrap();
+        let fifo = folder.join("fifo");
+        let c_fifo = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c_fifo.as_ptr(), 0o600) }, 0);
+
+        assert_eq!(target(&file).unwrap(), Target::Replace(file.clone()));
+        assert_eq!(
+            target(&folder.join("new")).unwrap(),
+            Target::Replace(folder.join("new"))
+        );
+        assert_eq!(
+            target(&folder.join("link")).unwrap(),
+            Target::Replace(file.clone())
+        );
+        assert_eq!(
+            target(&folder.join("link-to-link")).unwrap(),
+            Target::Replace(file.clone())
+        );
+        assert_eq!(
+            target(&folder.join("dangling")).unwrap(),
+            Target::Replace(folder.join("sub/new.csv"))
+        );
+        assert_eq!(target(&fifo).unwrap(), Target::Stream(fifo.clone()));
+        assert_eq!(
+            target(&folder.join("sub")).unwrap_err().kind(),
+            io::ErrorKind::IsADirectory
+        );
+        assert!(target(&folder.join("loop")).is_err());
+
+        // The check before a job is sent neither waits for the FIFO's reader
+        // nor leaves anything beside it.
+        assert_eq!(check_writable(&fifo), Ok(()));
+        assert_eq!(check_writable(Path::new("-")), Ok(()));
+        assert_eq!(
+            names(&folder),
+            [
+                "dangling",
+                "fifo",
+                "file.csv",
+                "link",
+                "link-to-link",
+                "loop",
+                "sub"
+            ]
+        );
+        std::fs::remove_dir_all(&folder).unwrap();
+    }
+
+    /// A file replaced keeps its permissions (a private file stays private),
+    /// and a partial file left by a crashed process of the same id is no
+    /// obstacle.
+    #[cfg(unix)]
+    #[test]
+    fn a_replaced_file_keeps_its_permissions() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let folder = test_folder("permissions");
+        let path = folder.join("private.csv");
+        std::fs::write(&path, "old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::write(partial_name(&path), "left by a crash").unwrap();
+        write(&path, &no_results()).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "email,status,verified,reason\r\n"
+        );
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(names(&folder), ["private.csv"]);
+        std::fs::remove_dir_all(&folder).unwrap();
     }
 
     #[test]

@@ -3,6 +3,9 @@
 //! would run as formulas; inputs without end.
 
 use crate::common::TempDir;
+use std::ffi::CString;
+use std::os::unix::ffi::OsStrExt as _;
+use std::path::Path;
 use std::process::Output;
 
 /// `matchkraft ARGS` in `folder` (its working directory), with a ledger
@@ -165,4 +168,217 @@ fn input_limits_name_the_line_and_the_limit() {
         ],
     );
     assert!(output.status.success(), "{}", stderr(&output));
+}
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The CSV `run email-validation john@gmail.com` writes.
+const JOHN_CSV: &str = "email,status,verified,reason\r\njohn@gmail.com,valid,true,mailbox exists\r\n";
+
+/// `run email-validation john@gmail.com --output OUTPUT`, which must succeed.
+fn run_john(folder: &TempDir, output: &str) -> Output {
+    let result = matchkraft_in(
+        folder,
+        &["run", "email-validation", "john@gmail.com", "--output", output],
+    );
+    assert!(result.status.success(), "{}", stderr(&result));
+    result
+}
+
+/// The names in a folder, sorted, without the ledger's files.
+fn names(folder: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with("ledger.sqlite3"))
+        .collect();
+    names.sort();
+    names
+}
+
+fn c_path(path: &Path) -> CString {
+    CString::new(path.as_os_str().as_bytes()).unwrap()
+}
+
+/// A symlink is followed: its target gets the CSV and the link stays a link
+/// (and the target keeps its permissions).
+#[test]
+fn output_through_a_symlink_writes_its_target() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let folder = TempDir::new("out-symlink");
+    let dir = folder.path();
+    std::fs::create_dir(dir.join("real")).unwrap();
+    let target = dir.join("real/results.csv");
+    std::fs::write(&target, "old contents\n").unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o640)).unwrap();
+    std::os::unix::fs::symlink("real/results.csv", dir.join("link.csv")).unwrap();
+
+    run_john(&folder, "link.csv");
+    let link = std::fs::symlink_metadata(dir.join("link.csv")).unwrap();
+    assert!(link.file_type().is_symlink(), "the symlink was replaced");
+    assert_eq!(
+        std::fs::read_link(dir.join("link.csv")).unwrap(),
+        Path::new("real/results.csv")
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), JOHN_CSV);
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640, "the target's permissions changed");
+    assert_eq!(names(dir), ["link.csv", "real"]);
+    assert_eq!(
+        names(&dir.join("real")),
+        ["results.csv"],
+        "a partial file was left"
+    );
+}
+
+/// A symlink whose target does not exist yet (in a folder that does) is
+/// followed as a shell's `>` follows it: the target is created.
+#[test]
+fn output_through_a_dangling_symlink_creates_its_target() {
+    let folder = TempDir::new("out-dangling");
+    let dir = folder.path();
+    std::fs::create_dir(dir.join("exports")).unwrap();
+    std::os::unix::fs::symlink(dir.join("exports/new.csv"), dir.join("latest.csv")).unwrap();
+
+    run_john(&folder, "latest.csv");
+    assert!(
+        std::fs::symlink_metadata(dir.join("latest.csv"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("exports/new.csv")).unwrap(),
+        JOHN_CSV
+    );
+    assert_eq!(names(&dir.join("exports")), ["new.csv"]);
+}
+
+/// A FIFO is written to, as a shell redirection writes: its reader gets the
+/// whole CSV, and it is still a FIFO afterwards, with nothing beside it.
+#[test]
+fn output_into_a_fifo_streams_to_its_reader() {
+    use std::io::Read as _;
+    use std::os::unix::fs::{FileTypeExt as _, OpenOptionsExt as _};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+    let folder = TempDir::new("out-fifo");
+    let fifo = folder.path().join("results.fifo");
+    assert_eq!(
+        unsafe { libc::mkfifo(c_path(&fifo).as_ptr(), 0o600) },
+        0,
+        "mkfifo"
+    );
+
+    // The reader holds the FIFO open (non-blocking, so that the test cannot
+    // hang whatever the command does) and reads until the writer has been
+    // and gone, or the command has ended.
+    let ended = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let (fifo, ended) = (fifo.clone(), ended.clone());
+        std::thread::spawn(move || {
+            let mut file = std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(&fifo)
+                .unwrap();
+            let (mut got, mut buffer, mut writer_seen) = (Vec::new(), [0u8; 4096], false);
+            loop {
+                let last_look = ended.load(Ordering::SeqCst);
+                match file.read(&mut buffer) {
+                    Ok(0) if writer_seen || last_look => return got,
+                    Ok(0) => std::thread::sleep(Duration::from_millis(10)),
+                    Ok(n) => {
+                        writer_seen = true;
+                        got.extend_from_slice(&buffer[..n]);
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        writer_seen = true;
+                        std::thread::sleep(Duration::from_millis(10));
+                    }
+                    Err(e) => panic!("reading the FIFO: {e}"),
+                }
+            }
+        })
+    };
+    let output = matchkraft_in(
+        &folder,
+        &[
+            "run",
+            "email-validation",
+            "john@gmail.com",
+            "--output",
+            "results.fifo",
+        ],
+    );
+    ended.store(true, Ordering::SeqCst);
+    let got = reader.join().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(String::from_utf8_lossy(&got), JOHN_CSV);
+    assert!(
+        std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(),
+        "no longer a FIFO"
+    );
+    assert_eq!(names(folder.path()), ["results.fifo"]);
+}
+
+/// A character device is written to, never replaced: a copy of /dev/full
+/// fails the command (exit 1) with the reason, a copy of /dev/null takes the
+/// CSV. (Copies made with mknod in the test's folder: the real /dev/full and
+/// /dev/null are not the test's to risk.)
+#[test]
+fn output_into_a_character_device_writes_to_the_device() {
+    use std::os::unix::fs::FileTypeExt as _;
+    if unsafe { libc::geteuid() } != 0 {
+        println!("skipped: needs root for mknod");
+        return;
+    }
+    let folder = TempDir::new("out-device");
+    let device = |name: &str, minor: u32| {
+        let path = folder.path().join(name);
+        let made = unsafe {
+            libc::mknod(
+                c_path(&path).as_ptr(),
+                libc::S_IFCHR | 0o600,
+                libc::makedev(1, minor),
+            )
+        };
+        assert_eq!(made, 0, "mknod {name}: {}", std::io::Error::last_os_error());
+        path
+    };
+    let full = device("full", 7);
+    let null = device("null", 3);
+    let is_device = |path: &Path| {
+        std::fs::symlink_metadata(path)
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    };
+
+    let output = matchkraft_in(
+        &folder,
+        &["run", "email-validation", "john@gmail.com", "--output", "full"],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("cannot write full") && stderr(&output).contains("No space left"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(is_device(&full), "the /dev/full copy was replaced");
+
+    run_john(&folder, "null");
+    assert!(is_device(&null), "the /dev/null copy was replaced");
+    assert_eq!(names(folder.path()), ["full", "null"]);
+}
+
+/// `--output -` prints the CSV on stdout (and writes no file named `-`).
+#[test]
+fn output_dash_is_stdout() {
+    let folder = TempDir::new("out-stdout");
+    let output = run_john(&folder, "-");
+    assert_eq!(stdout(&output), JOHN_CSV);
+    assert_eq!(names(folder.path()), Vec::<String>::new());
 }
