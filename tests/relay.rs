@@ -188,7 +188,11 @@ impl Harness {
     }
 
     async fn with_key_mode(key_mode: KeyMode) -> Harness {
-        let sim = Simulator::start(SimConfig::default()).await.unwrap();
+        Harness::with(key_mode, SimConfig::default()).await
+    }
+
+    async fn with(key_mode: KeyMode, sim_config: SimConfig) -> Harness {
+        let sim = Simulator::start(sim_config).await.unwrap();
         let downstream = Receiver::start().await;
         let config = HostConfig {
             api_key: Some(sim.config().api_key.clone()),
@@ -316,6 +320,40 @@ async fn a_completed_job_is_acknowledged_at_once_then_relayed_with_its_results()
     eprintln!("webhook acknowledged in {:?} (warm)", answer.elapsed);
     assert_eq!(answer.status, StatusCode::OK);
     h.downstream.wait_for(2).await;
+}
+
+/// The webhook carries no signature: a forged `FAILED` for a running job is
+/// acknowledged, the relay looks once, and delivers nothing, since the API
+/// says the job is not finished.
+#[tokio::test]
+async fn a_forged_webhook_for_a_running_job_is_not_relayed() {
+    let config = SimConfig {
+        processing_for: Duration::from_secs(3600),
+        ..SimConfig::default()
+    };
+    let h = Harness::with(KeyMode::Host, config).await;
+    let records = Records::EmailValidation(vec!["john@gmail.com".into()]);
+    let job = h.client.submit("running", records).await.unwrap().unwrap();
+    let answer = send(
+        h.relay.addr(),
+        Method::POST,
+        &webhook(&job.id, "email-validation", "FAILED"),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while h.results_fetches(&job.id).is_empty() {
+        assert!(Instant::now() < deadline, "the relay never looked");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Give a wrong delivery time to happen.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        h.downstream.deliveries().is_empty(),
+        "{:?}",
+        h.downstream.deliveries().len()
+    );
+    assert_eq!(h.results_fetches(&job.id).len(), 1);
 }
 
 #[tokio::test]
