@@ -115,8 +115,8 @@ impl Waiting<'_> {
                 }
                 Err(error) if unreadable.again(&error) >= UNREADABLE_LIMIT => {
                     return Err(Failure::Unreadable {
-                        job,
-                        error,
+                        job: Box::new(job),
+                        error: Box::new(error),
                         times: UNREADABLE_LIMIT,
                     });
                 }

@@ -19,6 +19,12 @@ pub(crate) fn deliver(
     console: &Console,
 ) -> Result<(), Failure> {
     match output {
+        // `-o -`: stdout, whose failures (a closed pipe included) are
+        // stdout's, as everywhere else.
+        Some(path) if path == Path::new("-") => {
+            let count = export::write(path, results).map_err(|e| Failure::from(e).about(&results.job))?;
+            console.info(&format!("wrote {count} result(s) to stdout"));
+        }
         Some(path) => {
             let count = export::write(path, results).map_err(|e| {
                 anyhow::anyhow!(

@@ -31,7 +31,11 @@ pub(crate) enum Failure {
     Timeout { job: Job, waited: Duration },
     /// The API's answer about a running job could not be read, the same way
     /// several times in a row (exit 1).
-    Unreadable { job: Job, error: Error, times: u32 },
+    Unreadable {
+        job: Box<Job>,
+        error: Box<Error>,
+        times: u32,
+    },
     /// Ctrl-C while `run` was waiting (exit 130).
     Interrupted(Job),
     /// `resume` failed for several jobs, each reported already; the exit
@@ -39,7 +43,10 @@ pub(crate) enum Failure {
     Several { count: usize, exit_code: u8 },
     /// stdout could not be written (exit 1). `job` is the job the output was
     /// about, whose id is then said on stderr so that it is not lost.
-    Output { error: std::io::Error, job: Option<Job> },
+    Output {
+        error: std::io::Error,
+        job: Option<Box<Job>>,
+    },
     /// Whoever read stdout went away (`matchkraft … | head`): the command
     /// ends quietly, as Unix tools do (exit 0).
     ClosedPipe,
@@ -49,7 +56,7 @@ pub(crate) enum Failure {
     /// The job was submitted but the ledger could not record its id (exit 1):
     /// the id is said on stderr.
     LedgerAfterSubmit {
-        job: Job,
+        job: Box<Job>,
         ledger: PathBuf,
         error: anyhow::Error,
     },
@@ -97,7 +104,7 @@ impl Failure {
         match self {
             Failure::Output { error, job: None } => Failure::Output {
                 error,
-                job: Some(job.clone()),
+                job: Some(Box::new(job.clone())),
             },
             other => other,
         }

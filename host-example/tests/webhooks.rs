@@ -187,6 +187,7 @@ async fn a_forged_webhook_changes_nothing_the_api_does_not_confirm() {
     }
     // One look at the API per claim, and no other reads.
     assert_eq!(sim.results_gets()[&job.id], 2);
+    assert_eq!(receiver.shutdown(Duration::from_secs(5)).await, 0);
     let events = events.lock().unwrap();
     assert!(
         events
@@ -200,8 +201,6 @@ async fn a_forged_webhook_changes_nothing_the_api_does_not_confirm() {
         .unwrap();
     assert!(warning.is_warning());
     assert!(warning.to_string().contains("the API says"), "{warning}");
-    drop(events);
-    assert_eq!(receiver.shutdown(Duration::from_secs(5)).await, 0);
 }
 
 /// Anyone who knows the URL can post junk; the warnings it causes are

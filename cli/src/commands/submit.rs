@@ -109,7 +109,7 @@ pub(crate) async fn submit(
     };
     if let Err(error) = ledger.submission_accepted(id, &job, record_count, base_url) {
         return Err(Failure::LedgerAfterSubmit {
-            job,
+            job: Box::new(job),
             ledger: ledger.path().to_path_buf(),
             error,
         });

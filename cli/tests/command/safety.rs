@@ -108,7 +108,12 @@ fn every_command_checks_its_writes_to_stdout() {
 #[test]
 fn a_closed_pipe_ends_the_command_quietly() {
     let setup = Setup::new("closed-pipe", SimConfig::default());
-    for args in [&["completions", "bash"][..], &["--help"], &["jobs", "--json"]] {
+    for args in [
+        &["completions", "bash"][..],
+        &["--help"],
+        &["jobs", "--json"],
+        &["run", "email-validation", "john@gmail.com", "-o", "-", "--quiet"],
+    ] {
         let output = setup.command(args).stdout(closed_pipe()).output().unwrap();
         assert_eq!(
             output.status.code(),
