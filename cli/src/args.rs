@@ -1,7 +1,6 @@
 //! The command line, as clap parses it.
 
 use std::io::{IsTerminal as _, Write as _};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -57,6 +56,7 @@ Exit codes:
   2    a usage or input error: nothing was submitted
   3    the job finished as failed
   4    gave up waiting (--timeout); the job keeps running: `matchkraft resume`
+  5    `results`: the job has not finished yet (its status is printed)
   130  interrupted (Ctrl-C) while waiting; `matchkraft resume` finishes the job
 
 Environment: MATCHKRAFT_API_KEY, MATCHKRAFT_BASE_URL, MATCHKRAFT_LEDGER, NO_COLOR
@@ -157,7 +157,7 @@ Examples:
 Examples:
   matchkraft results email-validation 0b6e4f2a-1c3d-4e5f-8a9b-0c1d2e3f4a5b
   matchkraft results email-finder \"$job\" --output contacts.csv
-  matchkraft results domain-scan \"$job\" --json | jq '.records[].emails'")]
+  matchkraft results domain-scan \"$job\" --json | jq '.results[].emails'")]
     Results(ResultsArgs),
     /// List the jobs in the ledger, newest first.
     #[command(after_help = "\
@@ -258,7 +258,7 @@ pub(crate) struct RunArgs {
     /// and complete the job on the webhook or on polling, whichever comes
     /// first. Without it, `run` polls.
     #[arg(long, value_name = "ADDR")]
-    pub(crate) webhook: Option<SocketAddr>,
+    pub(crate) webhook: Option<String>,
 
     /// Write the results to FILE instead of printing them: CSV, one row per
     /// result with the input columns first (JSON when FILE ends in .json).
@@ -282,7 +282,7 @@ pub(crate) struct ListenArgs {
     /// The address to receive webhooks on; put it (or a tunnel to it) in the
     /// dashboard as the webhook URL.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8787")]
-    pub(crate) addr: SocketAddr,
+    pub(crate) addr: String,
 }
 
 #[derive(Debug, Args)]
@@ -382,7 +382,7 @@ mod tests {
         let Command::Listen(listen) = cli.command else {
             panic!("not listen")
         };
-        assert_eq!(listen.addr, "127.0.0.1:8787".parse().unwrap());
+        assert_eq!(listen.addr, "127.0.0.1:8787");
 
         let cli = Cli::try_parse_from([
             "matchkraft",
@@ -396,7 +396,7 @@ mod tests {
         let Command::Run(run) = cli.command else {
             panic!("not run")
         };
-        assert_eq!(run.webhook, Some("127.0.0.1:0".parse().unwrap()));
+        assert_eq!(run.webhook.as_deref(), Some("127.0.0.1:0"));
         assert!(
             Cli::try_parse_from(["matchkraft", "jobs", "--json"])
                 .unwrap()

@@ -27,6 +27,8 @@ pub(crate) enum Failure {
     Host(anyhow::Error),
     /// The job finished as `failed` (exit 3).
     JobFailed(Job),
+    /// `results` of a job that has not finished (exit 5).
+    NotFinished(Job),
     /// `run` stopped waiting (exit 4).
     Timeout { job: Job, waited: Duration },
     /// The API's answer about a running job could not be read, the same way
@@ -76,6 +78,7 @@ impl Failure {
             Failure::Usage(_) | Failure::Record { .. } => 2,
             Failure::JobFailed(_) => 3,
             Failure::Timeout { .. } => 4,
+            Failure::NotFinished(_) => 5,
             Failure::Interrupted(_) => 130,
             Failure::Several { exit_code, .. } => *exit_code,
         }
@@ -121,6 +124,14 @@ impl Failure {
             ),
             Failure::Host(error) => (one_line(&format!("{error:#}")), None),
             Failure::JobFailed(job) => (output::job_line(job), None),
+            Failure::NotFinished(job) => (
+                format!("not finished: {}", output::job_line(job)),
+                Some(format!(
+                    "no results yet; `matchkraft resume {}` waits for them (the job must be in the ledger), \
+                     or ask again later",
+                    job.id
+                )),
+            ),
             Failure::Timeout { job, waited } => (
                 format!(
                     "gave up after {:.0} s waiting for {}",

@@ -66,6 +66,9 @@ pub(crate) struct Input {
     /// One per record, in order: `argument 2`, `leads.csv line 7`,
     /// `stdin item [3]`.
     pub(crate) origins: Vec<String>,
+    /// Records read other than as written (a bare domain taken as
+    /// `https://…`): the command says so on stderr.
+    pub(crate) notes: Vec<String>,
 }
 
 /// `--max-input-bytes`' default: 256 MiB.
@@ -139,7 +142,39 @@ pub(crate) fn collect(
             list_some(&empty)
         ));
     }
-    Ok(Input { records, origins })
+    let notes = bare_domains_as_urls(&mut records, &origins);
+    Ok(Input {
+        records,
+        origins,
+        notes,
+    })
+}
+
+/// A domain scan's records written as bare domains (`example.com`,
+/// `www.example.com/about`) taken as `https://` URLs, as a person means
+/// them; returns one note per record changed. Anything with a scheme, or
+/// that does not look like a domain (no dot, spaces), is left for the
+/// component to judge.
+fn bare_domains_as_urls(records: &mut Records, origins: &[String]) -> Vec<String> {
+    let Records::DomainScan(sites) = records else {
+        return Vec::new();
+    };
+    let mut notes = Vec::new();
+    for (site, origin) in sites.iter_mut().zip(origins) {
+        let host = site.split(['/', '?', '#']).next().unwrap_or_default();
+        let looks_like_a_domain = !site.contains("://")
+            && host.contains('.')
+            && !host.starts_with('.')
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'));
+        if looks_like_a_domain {
+            let url = format!("https://{site}");
+            notes.push(format!("read {site:?} ({origin}) as {url}"));
+            *site = url;
+        }
+    }
+    notes
 }
 
 /// At most five items, then how many more.
@@ -190,6 +225,7 @@ pub(crate) fn without(input: Input, duplicates: &[Duplicate]) -> Input {
     Input {
         records,
         origins: keep(input.origins, &drop),
+        notes: input.notes,
     }
 }
 

@@ -7,6 +7,7 @@ use std::io::Write as _;
 
 use matchkraft_host::columns::{self, Value};
 use matchkraft_host::ledger::{LedgerJob, SubmissionOutcome, UnresolvedSubmission};
+use matchkraft_host::listener::ListenerEvent;
 use matchkraft_host::text::printable;
 use matchkraft_host::{EmailStatus, Job, JobStatus, ResultRecords};
 use serde_json::json;
@@ -217,6 +218,33 @@ pub(crate) fn jobs_json(jobs: &[LedgerJob], unresolved: &[UnresolvedSubmission])
     )
 }
 
+/// A webhook receiver's event as one line of JSON (`listen --json`):
+/// `{"event", "jobId"?, "warning", "message"}`, the message being the line
+/// `listen` prints without `--json`.
+pub(crate) fn event_json(event: &ListenerEvent) -> serde_json::Value {
+    let (kind, job_id) = match event {
+        ListenerEvent::Accepted { job_id, .. } => ("accepted", Some(job_id)),
+        ListenerEvent::Duplicate { job_id, .. } => ("duplicate", Some(job_id)),
+        ListenerEvent::UnknownJob { job_id } => ("unknown-job", Some(job_id)),
+        ListenerEvent::Invalid { .. } => ("invalid", None),
+        ListenerEvent::Stored { job_id, .. } => ("stored", Some(job_id)),
+        ListenerEvent::Failed { job_id, .. } => ("failed", Some(job_id)),
+        ListenerEvent::Settled { job_id } => ("settled", Some(job_id)),
+        ListenerEvent::NotFinished { job_id, .. } => ("not-finished", Some(job_id)),
+        ListenerEvent::Suppressed { .. } => ("suppressed", None),
+        ListenerEvent::FetchFailed { job_id, .. } => ("fetch-failed", Some(job_id)),
+        ListenerEvent::Error { .. } => ("error", None),
+        _ => ("other", None),
+    };
+    let mut value = json!({"event": kind});
+    if let Some(job_id) = job_id {
+        value["jobId"] = json!(job_id);
+    }
+    value["warning"] = json!(event.is_warning());
+    value["message"] = json!(event.to_string());
+    value
+}
+
 /// One table cell: its text, and how it reads at a glance.
 struct Cell {
     text: String,
@@ -318,7 +346,17 @@ fn number(value: f64) -> String {
 /// DEL and the C1 controls, which JSON allows raw inside strings but some
 /// terminals obey, are written as `\u` escapes (the same JSON value).
 pub(crate) fn to_text(value: &serde_json::Value) -> String {
-    let text = serde_json::to_string_pretty(value).expect("a JSON value serialises");
+    escape_controls(&serde_json::to_string_pretty(value).expect("a JSON value serialises"))
+}
+
+/// A JSON value on one line (`listen --json`), with a final newline and
+/// the same escapes as [`to_text`].
+pub(crate) fn to_line(value: &serde_json::Value) -> String {
+    escape_controls(&value.to_string())
+}
+
+/// JSON text with DEL and the C1 controls as `\u` escapes, and a newline.
+fn escape_controls(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len() + 1);
     for c in text.chars() {
         if ('\u{7f}'..='\u{9f}').contains(&c) {

@@ -7,6 +7,7 @@
 //! die with the process, so they need the key.
 
 use std::io::Read as _;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -83,6 +84,19 @@ pub(crate) fn connect(
         ..HostConfig::default()
     };
     load(global, config)
+}
+
+/// The address `flag` names: `IP:PORT`, or `HOST:PORT` (`localhost:8787`)
+/// looked up, its first address taken.
+pub(crate) async fn resolve(flag: &str, addr: &str) -> Result<SocketAddr, Failure> {
+    let mut found = tokio::net::lookup_host(addr).await.map_err(|e| {
+        Failure::Usage(format!(
+            "{flag} {addr}: not an address to listen on ({e}); give HOST:PORT, e.g. 127.0.0.1:8787"
+        ))
+    })?;
+    found
+        .next()
+        .ok_or_else(|| Failure::Usage(format!("{flag} {addr}: the name has no address")))
 }
 
 /// The API key: the first line of `--api-key-file`, else `--api-key` or

@@ -10,8 +10,8 @@ use matchkraft_host::text::printable;
 use crate::args::{Global, ListenArgs};
 use crate::console::Console;
 use crate::failure::Failure;
-use crate::output::print;
-use crate::session::{connect, open_ledger};
+use crate::output::{self, print};
+use crate::session::{connect, open_ledger, resolve};
 
 /// How long a stopping receiver lets the fetches under way finish.
 const GRACE: Duration = Duration::from_secs(10);
@@ -26,16 +26,26 @@ pub(crate) async fn execute(global: &Global, args: &ListenArgs, console: &Consol
     // The first failed write to stdout ends the command (a closed pipe
     // quietly): nobody reads the events any more.
     let (output_failed, mut failure) = tokio::sync::mpsc::unbounded_channel();
+    // With --json every event is one JSON object per line on stdout (the
+    // warnings too, marked so); without, warnings go to stderr.
+    let json = global.json;
     let on_event = move |event: ListenerEvent| {
-        if event.is_warning() {
+        let printed = if json {
+            print(&output::to_line(&output::event_json(&event)))
+        } else if event.is_warning() {
             warnings.warn(&event.to_string());
-        } else if let Err(failure) = print(&format!("{}\n", printable(&event.to_string()))) {
+            Ok(())
+        } else {
+            print(&format!("{}\n", printable(&event.to_string())))
+        };
+        if let Err(failure) = printed {
             let _ = output_failed.send(failure);
         }
     };
-    let receiver = listener::listen(args.addr, host, ledger, on_event)
+    let addr = resolve("--addr", &args.addr).await?;
+    let receiver = listener::listen(addr, host, ledger, on_event)
         .await
-        .map_err(|e| Failure::Host(anyhow::anyhow!("cannot listen on {}: {e}", args.addr)))?;
+        .map_err(|e| Failure::Host(anyhow::anyhow!("cannot listen on {addr}: {e}")))?;
     console.info(&format!(
         "listening for MatchKraft webhooks at {} (ledger {path}, {pending} job(s) waiting for results); \
          Ctrl-C stops",

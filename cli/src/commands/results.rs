@@ -25,6 +25,8 @@ pub(crate) async fn execute(global: &Global, args: &ResultsArgs, console: &Conso
             }
             return Err(Failure::JobFailed(results.job));
         }
+        // Not finished: the job (or its document, with no results) on
+        // stdout, and an exit code of its own, so that a script can tell.
         _ => {
             if json {
                 print(&output::to_text(&output::results_json(&results)))
@@ -32,7 +34,7 @@ pub(crate) async fn execute(global: &Global, args: &ResultsArgs, console: &Conso
             } else {
                 print(&format!("{}\n", output::job_line(&results.job)))?;
             }
-            console.info("the job has not finished: no results yet");
+            return Err(Failure::NotFinished(results.job));
         }
     }
     Ok(())

@@ -18,7 +18,7 @@ use crate::deliver::deliver;
 use crate::export;
 use crate::failure::Failure;
 use crate::output::{self, print};
-use crate::session::{Session, open_ledger_to_submit};
+use crate::session::{Session, open_ledger_to_submit, resolve};
 
 /// How long `run` lets its webhook receiver finish fetches for other jobs.
 const RECEIVER_GRACE: Duration = Duration::from_secs(2);
@@ -38,8 +38,11 @@ pub(crate) async fn execute(global: &Global, args: &RunArgs, console: &Console) 
     let started = Instant::now();
     let deadline = started + Duration::from_secs(args.timeout);
     // The receiver listens before the job exists, so no webhook can be missed.
-    let receiver = match args.webhook {
-        Some(addr) => Some(start_receiver(&session, &ledger, addr, console).await?),
+    let receiver = match &args.webhook {
+        Some(addr) => {
+            let addr = resolve("--webhook", addr).await?;
+            Some(start_receiver(&session, &ledger, addr, console).await?)
+        }
         None => None,
     };
     let job = submit(host, &ledger, &args.records, input, console).await?;

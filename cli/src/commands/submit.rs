@@ -39,6 +39,9 @@ pub(crate) fn read_records(args: &RecordArgs, console: &Console) -> Result<Input
         args.into(),
     )
     .map_err(|e| Failure::Usage(e.to_string()))?;
+    for note in &input.notes {
+        console.info(note);
+    }
     let repeats = input::duplicates(&input.records);
     if repeats.is_empty() {
         return Ok(input);

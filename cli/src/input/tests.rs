@@ -436,3 +436,39 @@ fn input_limits() {
         "{error}"
     );
 }
+
+#[test]
+fn bare_domains_are_read_as_https_urls_and_said() {
+    let args: Vec<String> = [
+        "example.com",
+        "www.acme.io/about",
+        "https://kept.com",
+        "not a domain",
+        "localhost",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let input = collect(JobType::DomainScan, &args, None, Limits::default()).unwrap();
+    assert_eq!(
+        input.records,
+        Records::DomainScan(vec![
+            "https://example.com".into(),
+            "https://www.acme.io/about".into(),
+            "https://kept.com".into(),
+            "not a domain".into(),
+            "localhost".into(),
+        ])
+    );
+    assert_eq!(input.notes.len(), 2);
+    assert!(input.notes[0].contains("argument 1") && input.notes[0].contains("https://example.com"));
+    // Other job types are left alone.
+    let emails = collect(
+        JobType::EmailValidation,
+        &["a.b.co".to_string()],
+        None,
+        Limits::default(),
+    )
+    .unwrap();
+    assert!(emails.notes.is_empty());
+}

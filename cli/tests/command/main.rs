@@ -11,6 +11,9 @@ mod crash_resume;
 /// `--output` into symlinks, FIFOs, devices and stdout; CSV cells that look
 /// like formulas; `--input` limits.
 mod files;
+/// A new user's first tries: help examples, bare domains, host names,
+/// unfinished results, `listen --json`.
+mod round_two;
 /// `run --webhook` and `listen` against a simulator that delivers webhooks.
 mod run_webhook;
 /// Output that cannot be written, a ledger that cannot record, forged
