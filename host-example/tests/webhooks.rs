@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use matchkraft_host::ledger::{EffectSource, Ledger};
-use matchkraft_host::listener::{ListenerEvent, listen};
+use matchkraft_host::listener::{ListenerEvent, ListenerHandle, listen};
 use matchkraft_host::{Contact, HostConfig, JobStatus, MatchKraft, Records};
 use matchkraft_simulator::{SimConfig, Simulator, WebhookConfig};
 use tokio::sync::Semaphore;
@@ -40,6 +40,18 @@ async fn post_async(addr: std::net::SocketAddr, body: String) -> (u16, String) {
         .unwrap()
 }
 
+/// A receiver on a free loopback port, and the events it has emitted so far.
+async fn receiver(host: MatchKraft, ledger: Ledger) -> (ListenerHandle, Arc<Mutex<Vec<ListenerEvent>>>) {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&events);
+    let receiver = listen("127.0.0.1:0".parse().unwrap(), host, ledger, move |event| {
+        seen.lock().unwrap().push(event);
+    })
+    .await
+    .unwrap();
+    (receiver, events)
+}
+
 fn webhook_body(job_id: &str, job_type: &str, status: &str) -> String {
     format!(r#"{{"event":"job.completed","jobId":"{job_id}","jobType":"{job_type}","status":"{status}"}}"#)
 }
@@ -50,18 +62,7 @@ async fn the_receiver_refuses_bad_bodies_ignores_strangers_and_acts_once() {
     let dir = tempfile::TempDir::with_prefix("matchkraft-receiver-").unwrap();
     let ledger = Ledger::open(dir.path().join("ledger.sqlite3")).unwrap();
     let host = host(&sim);
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let seen = Arc::clone(&events);
-    let receiver = listen(
-        "127.0.0.1:0".parse().unwrap(),
-        host.clone(),
-        ledger.clone(),
-        move |event| {
-            seen.lock().unwrap().push(event);
-        },
-    )
-    .await
-    .unwrap();
+    let (receiver, events) = receiver(host.clone(), ledger.clone()).await;
     let addr = receiver.addr();
 
     // Refused by the component's validation, with the reason.
@@ -138,18 +139,7 @@ async fn a_forged_webhook_changes_nothing_the_api_does_not_confirm() {
     let dir = tempfile::TempDir::with_prefix("matchkraft-forged-").unwrap();
     let ledger = Ledger::open(dir.path().join("ledger.sqlite3")).unwrap();
     let host = host(&sim);
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let seen = Arc::clone(&events);
-    let receiver = listen(
-        "127.0.0.1:0".parse().unwrap(),
-        host.clone(),
-        ledger.clone(),
-        move |event| {
-            seen.lock().unwrap().push(event);
-        },
-    )
-    .await
-    .unwrap();
+    let (receiver, events) = receiver(host.clone(), ledger.clone()).await;
     let job = host
         .submit("running", Records::EmailValidation(vec!["john@gmail.com".into()]))
         .await
@@ -210,13 +200,7 @@ async fn a_flood_of_strangers_does_not_flood_the_log() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let dir = tempfile::TempDir::with_prefix("matchkraft-flood-").unwrap();
     let ledger = Ledger::open(dir.path().join("ledger.sqlite3")).unwrap();
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let seen = Arc::clone(&events);
-    let receiver = listen("127.0.0.1:0".parse().unwrap(), host(&sim), ledger, move |event| {
-        seen.lock().unwrap().push(event);
-    })
-    .await
-    .unwrap();
+    let (receiver, events) = receiver(host(&sim), ledger).await;
     for i in 0..200 {
         let (status, _) = post_async(
             receiver.addr(),

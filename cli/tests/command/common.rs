@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use matchkraft_simulator::{BackgroundRuntime, SimConfig, Simulator};
+
 /// A temporary folder (removed when dropped) with a ledger path inside.
 pub struct TempDir(tempfile::TempDir);
 
@@ -21,6 +23,48 @@ impl TempDir {
     /// A ledger path inside the folder.
     pub fn ledger(&self) -> PathBuf {
         self.0.path().join("ledger.sqlite3")
+    }
+}
+
+/// A simulator in the background, and a ledger folder: what most tests of
+/// a command against a given API need.
+pub struct Setup {
+    pub sim: Simulator,
+    pub runtime: BackgroundRuntime,
+    pub dir: TempDir,
+}
+
+impl Setup {
+    pub fn new(label: &str, config: SimConfig) -> Setup {
+        let (sim, runtime) = Simulator::spawn_in_background(config).unwrap();
+        Setup {
+            sim,
+            runtime,
+            dir: TempDir::new(label),
+        }
+    }
+
+    /// `matchkraft ARGS` against this simulator and ledger, the key from the
+    /// environment.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = matchkraft();
+        command
+            .args(args)
+            .args(["--ledger", self.dir.ledger().to_str().unwrap()])
+            .args(["--base-url", &self.sim.base_url()])
+            .env("MATCHKRAFT_API_KEY", &self.sim.config().api_key);
+        command
+    }
+
+    /// `matchkraft submit ARGS`, which must succeed: the job id.
+    pub fn submit(&self, args: &[&str]) -> String {
+        let output = self.command(&[&["submit"], args].concat()).output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap().trim().to_string()
     }
 }
 

@@ -3,49 +3,12 @@
 //! --json`.
 
 use std::io::{BufRead as _, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
-use crate::common::{TempDir, free_port, matchkraft};
-use matchkraft_simulator::{BackgroundRuntime, SimConfig, Simulator, webhooks};
+use crate::common::{Setup, TempDir, free_port, matchkraft};
+use matchkraft_simulator::{SimConfig, webhooks};
 use serde_json::Value;
-
-struct Setup {
-    sim: Simulator,
-    runtime: BackgroundRuntime,
-    dir: TempDir,
-}
-
-impl Setup {
-    fn new(label: &str, config: SimConfig) -> Setup {
-        let (sim, runtime) = Simulator::spawn_in_background(config).unwrap();
-        Setup {
-            sim,
-            runtime,
-            dir: TempDir::new(label),
-        }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = matchkraft();
-        command
-            .args(args)
-            .args(["--ledger", self.dir.ledger().to_str().unwrap()])
-            .args(["--base-url", &self.sim.base_url()])
-            .env("MATCHKRAFT_API_KEY", &self.sim.config().api_key);
-        command
-    }
-
-    fn submit(&self, args: &[&str]) -> String {
-        let output = self.command(&[&["submit"], args].concat()).output().unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap().trim().to_string()
-    }
-}
 
 /// The `jq` filter in `results --help` names fields the document has.
 #[test]

@@ -8,38 +8,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{TempDir, free_port, matchkraft, wait_until};
-use matchkraft_simulator::{BackgroundRuntime, Fault, SimConfig, Simulator, webhooks};
-
-/// A simulator in the background, and a ledger folder.
-struct Setup {
-    sim: Simulator,
-    runtime: BackgroundRuntime,
-    dir: TempDir,
-}
-
-impl Setup {
-    fn new(label: &str, config: SimConfig) -> Setup {
-        let (sim, runtime) = Simulator::spawn_in_background(config).unwrap();
-        Setup {
-            sim,
-            runtime,
-            dir: TempDir::new(label),
-        }
-    }
-
-    /// `matchkraft ARGS` against this simulator and ledger, the key from the
-    /// environment.
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = matchkraft();
-        command
-            .args(args)
-            .args(["--ledger", self.dir.ledger().to_str().unwrap()])
-            .args(["--base-url", &self.sim.base_url()])
-            .env("MATCHKRAFT_API_KEY", &self.sim.config().api_key);
-        command
-    }
-}
+use crate::common::{Setup, free_port, matchkraft, wait_until};
+use matchkraft_simulator::{Fault, SimConfig, webhooks};
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -186,25 +156,26 @@ fn checkpoint(ledger: &Path) {
         .unwrap();
 }
 
-/// Runs SQL on the ledger as another program would.
-fn sql(ledger: &Path, batch: &str) {
-    let conn = rusqlite::Connection::open(ledger).unwrap();
-    conn.execute_batch(batch).unwrap();
-}
-
-#[test]
-fn a_ledger_that_cannot_record_the_submission_sends_nothing() {
-    let setup = Setup::new("no-write-ahead", SimConfig::default());
-    let ledger = setup.dir.ledger();
+/// `run` against a ledger whose `table` refuses every insert (as a full
+/// disk would), the trigger put there as another program would.
+fn run_with_a_ledger_refusing(label: &str, table: &str) -> (Setup, std::process::Output) {
+    let setup = Setup::new(label, SimConfig::default());
     assert!(setup.command(&["jobs"]).output().unwrap().status.success());
-    sql(
-        &ledger,
-        "CREATE TRIGGER full BEFORE INSERT ON submissions BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
-    );
+    let conn = rusqlite::Connection::open(setup.dir.ledger()).unwrap();
+    conn.execute_batch(&format!(
+        "CREATE TRIGGER full BEFORE INSERT ON {table} BEGIN SELECT RAISE(ABORT, 'disk full'); END;"
+    ))
+    .unwrap();
     let output = setup
         .command(&["run", "email-validation", "john@gmail.com"])
         .output()
         .unwrap();
+    (setup, output)
+}
+
+#[test]
+fn a_ledger_that_cannot_record_the_submission_sends_nothing() {
+    let (setup, output) = run_with_a_ledger_refusing("no-write-ahead", "submissions");
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
@@ -216,17 +187,7 @@ fn a_ledger_that_cannot_record_the_submission_sends_nothing() {
 
 #[test]
 fn a_job_id_the_ledger_cannot_record_is_said_and_the_command_fails() {
-    let setup = Setup::new("no-job-row", SimConfig::default());
-    let ledger = setup.dir.ledger();
-    assert!(setup.command(&["jobs"]).output().unwrap().status.success());
-    sql(
-        &ledger,
-        "CREATE TRIGGER full BEFORE INSERT ON jobs BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
-    );
-    let output = setup
-        .command(&["run", "email-validation", "john@gmail.com"])
-        .output()
-        .unwrap();
+    let (setup, output) = run_with_a_ledger_refusing("no-job-row", "jobs");
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert_eq!(setup.sim.job_count(), 1);

@@ -1,6 +1,7 @@
 //! The listener's unit tests.
 
 use super::*;
+use crate::types::JobType;
 
 #[test]
 fn percentiles_use_the_nearest_rank() {
@@ -37,25 +38,4 @@ fn events_read_as_one_line() {
     assert_eq!(event.to_string(), "job j1 (domain-scan): 3 result(s) stored");
     assert!(!event.is_warning());
     assert!(ListenerEvent::UnknownJob { job_id: "x".into() }.is_warning());
-}
-
-#[test]
-fn a_flood_of_warnings_is_summarised() {
-    let mut gate = Gate::default();
-    let start = Instant::now();
-    let admitted = (0..1000).filter(|_| gate.admit(0, start).0).count();
-    assert_eq!(admitted, WARNINGS_PER_WINDOW as usize);
-    // The other kind has a budget of its own.
-    assert!(gate.admit(1, start).0);
-    // The next window starts with the summary of the last one.
-    let (admitted, summaries) = gate.admit(0, start + WARNING_WINDOW);
-    assert!(admitted);
-    assert_eq!(
-        summaries,
-        vec![ListenerEvent::Suppressed {
-            count: 1000 - WARNINGS_PER_WINDOW,
-            what: FLOODABLE[0],
-        }]
-    );
-    assert!(gate.summaries().is_empty());
 }
