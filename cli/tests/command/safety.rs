@@ -5,7 +5,7 @@
 use std::fs::File;
 use std::os::fd::{FromRawFd as _, OwnedFd};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::common::{Setup, free_port, matchkraft, wait_until};
