@@ -46,6 +46,7 @@
 //! | `host` | [`MatchKraft`]: one call, one fresh sandboxed instance |
 //! | `engine` | the shared wasmtime engine, compiling, deadlines, trap messages |
 //! | `precompiled` | the on-disk cache of compiled components |
+//! | `private` | files and folders only this user can read |
 //! | `sandbox` | the `wasi:http` hook: the allow-list and the host-held key |
 //! | `redact` | the key replaced in every text a call returns, and in the component's stderr |
 //! | `state` | what a store holds: WASI, HTTP, the sandbox, memory limits |
@@ -68,6 +69,7 @@ mod config;
 mod engine;
 mod host;
 mod precompiled;
+mod private;
 mod redact;
 mod sandbox;
 mod state;

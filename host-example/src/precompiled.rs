@@ -24,6 +24,7 @@ use wasmtime::Engine;
 use wasmtime::component::Component;
 
 use crate::engine::into_anyhow;
+use crate::private::{create_private_folder, private_file};
 
 /// `bytes` compiled for `engine`, from `folder` when it holds a usable
 /// compiled copy, else compiled and stored there for next time.
@@ -79,35 +80,6 @@ fn partial_name(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(format!(".{}.partial", std::process::id()));
     path.with_file_name(name)
-}
-
-#[cfg(unix)]
-fn create_private_folder(folder: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt as _;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(folder)
-}
-
-#[cfg(not(unix))]
-fn create_private_folder(folder: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(folder)
-}
-
-#[cfg(unix)]
-fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    std::fs::File::options()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-}
-
-#[cfg(not(unix))]
-fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
-    std::fs::File::options().write(true).create_new(true).open(path)
 }
 
 /// Whether `path` exists and only this user can have written it and its

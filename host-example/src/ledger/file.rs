@@ -15,6 +15,7 @@ use anyhow::Context as _;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use super::Ledger;
+use crate::private::{create_private_folder, private_file};
 
 /// Creates the ledger's folder (`0700`) and file (`0600`) when they do not
 /// exist, and returns a warning when an existing file or folder can be read
@@ -27,8 +28,8 @@ pub(super) fn prepare(path: &Path) -> anyhow::Result<Option<String>> {
             .with_context(|| format!("creating the ledger's folder {}", folder.display()))?;
     }
     if !path.exists() {
-        match create_private_file(path) {
-            Ok(()) => return Ok(None),
+        match private_file(path) {
+            Ok(_) => return Ok(None),
             // Another process created it first: fine, it is checked below.
             Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(error) => {
@@ -37,40 +38,6 @@ pub(super) fn prepare(path: &Path) -> anyhow::Result<Option<String>> {
         }
     }
     Ok(readable_by_others(path))
-}
-
-#[cfg(unix)]
-fn create_private_folder(folder: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt as _;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(folder)
-}
-
-#[cfg(not(unix))]
-fn create_private_folder(folder: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(folder)
-}
-
-#[cfg(unix)]
-fn create_private_file(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map(drop)
-}
-
-#[cfg(not(unix))]
-fn create_private_file(path: &Path) -> std::io::Result<()> {
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map(drop)
 }
 
 /// A warning when the ledger (or its `-wal`) can be read by group or others.
