@@ -1,5 +1,6 @@
-//! Property-based robustness tests of the component's pure functions: fuzzing
-//! where `cargo fuzz` cannot run (it needs a nightly toolchain).
+//! Property-based robustness tests of the component's pure functions, quick
+//! enough for every CI run; the cargo-fuzz targets in `fuzz/` cover the same
+//! parsers for longer, by hand.
 //!
 //! Every parser is fed arbitrary bytes, arbitrary JSON, and near misses of
 //! valid documents (one field changed, cut short, bytes spliced in), and must
