@@ -21,9 +21,9 @@ pub(crate) fn deliver(
     match output {
         // `-o -`: stdout, whose failures (a closed pipe included) are
         // stdout's, as everywhere else.
-        Some(path) if path == Path::new("-") => {
-            let count = export::write(path, results).map_err(|e| Failure::from(e).about(&results.job))?;
-            console.info(&format!("wrote {count} result(s) to stdout"));
+        Some(path) if export::is_stdout(path) => {
+            print(&export::csv(&results.records)).map_err(|f| f.about(&results.job))?;
+            console.info(&format!("wrote {} result(s) to stdout", results.records.len()));
         }
         Some(path) => {
             let count = export::write(path, results).map_err(|e| {

@@ -32,7 +32,6 @@ use std::path::{Path, PathBuf};
 use matchkraft_host::columns::{self, Value};
 use matchkraft_host::{FoundEmail, JobResults, ResultRecords};
 
-use crate::failure::Failure;
 use crate::output;
 
 /// The first characters that make a spreadsheet run a cell as a formula
@@ -41,8 +40,9 @@ use crate::output;
 /// number; the CSV input reader takes that one `'` off again.
 pub(crate) const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
-/// Writes `results` to `path` (JSON for a `.json` name, else CSV; stdout for
-/// `-`) and returns how many records it holds.
+/// Writes `results` to the file `path` (JSON for a `.json` name, else CSV)
+/// and returns how many records it holds. (`-`, stdout, is the caller's: it
+/// prints [`csv`] through the command's one way of writing there.)
 pub(crate) fn write(path: &Path, results: &JobResults) -> io::Result<usize> {
     let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
     let text = if json {
@@ -50,13 +50,9 @@ pub(crate) fn write(path: &Path, results: &JobResults) -> io::Result<usize> {
     } else {
         csv(&results.records)
     };
-    if is_stdout(path) {
-        to_stdout(&text)?;
-    } else {
-        match target(path)? {
-            Target::Replace(file) => replace(&file, text.as_bytes())?,
-            Target::Stream(file) => stream(&file, text.as_bytes())?,
-        }
+    match target(path)? {
+        Target::Replace(file) => replace(&file, text.as_bytes())?,
+        Target::Stream(file) => stream(&file, text.as_bytes())?,
     }
     Ok(results.records.len())
 }
@@ -85,17 +81,8 @@ pub(crate) fn check_writable(path: &Path) -> Result<(), String> {
 }
 
 /// `-`: stdout.
-fn is_stdout(path: &Path) -> bool {
+pub(crate) fn is_stdout(path: &Path) -> bool {
     path.as_os_str() == "-"
-}
-
-/// The text on stdout, through the command's one way of writing there.
-fn to_stdout(text: &str) -> io::Result<()> {
-    output::print(text).map_err(|failure| match failure {
-        Failure::Output { error, .. } => error,
-        Failure::ClosedPipe => io::ErrorKind::BrokenPipe.into(),
-        _ => io::Error::other("stdout cannot be written"),
-    })
 }
 
 /// How `write` writes to a path, with the symlinks on the way followed.
