@@ -155,7 +155,9 @@ fn rows(text: &str, delimiter: Delimiter) -> Result<Vec<Row>, InputError> {
         let content = raw.trim_end_matches(['\r', '\n']);
         rows.push(Row {
             line: lines.line_of(span.start),
-            blank: content.trim().is_empty(),
+            // Blanks only; a delimiter makes it a row of empty fields
+            // (with tabs between fields, `\t\t` is three of them).
+            blank: content.trim().is_empty() && !content.contains(char::from(delimiter.0)),
             fields,
         });
         // The reader skips empty lines: those after this record's own line

@@ -239,6 +239,12 @@ fn blank_lines() {
         read(JobType::EmailValidation, "a@x.com\n\"\"\nb@y.org").unwrap(),
         emails(&["a@x.com", "", "b@y.org"])
     );
+    // With tabs between fields, a line of tabs is a row of empty fields
+    // (found by the fuzzer: it was taken for a blank line).
+    assert_eq!(
+        read(JobType::EmailFinder, "first_name\tlast_name\twebsite\r\n\t\t\r\n").unwrap(),
+        Records::EmailFinder(vec![Contact::default()])
+    );
     // Nothing at all: no records.
     assert!(read(JobType::EmailValidation, "\n \n").unwrap().is_empty());
 }
