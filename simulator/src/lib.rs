@@ -259,7 +259,35 @@ impl Simulator {
     ///
     /// Outside a tokio runtime.
     pub async fn start(config: SimConfig) -> std::io::Result<Simulator> {
-        Simulator::start_on(config, &Handle::current())
+        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        let port = listener.local_addr()?.port();
+        Simulator::start_on(config, listener, u64::from(port), &Handle::current())
+    }
+
+    /// Binds `addr` (e.g. `127.0.0.1:8790`, or port 0 for one the OS picks)
+    /// and serves on the current tokio runtime: for a simulator that other
+    /// processes use, such as `matchkraft simulator`.
+    ///
+    /// Its job ids are seeded by the port *and* the time it started, so a
+    /// simulator restarted on the same port hands out ids the last one did
+    /// not: a ledger that kept the old jobs never mistakes a new job for one
+    /// of them.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Simulator::start`], or whatever binding `addr` returns.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime.
+    pub async fn start_at(config: SimConfig, addr: SocketAddr) -> std::io::Result<Simulator> {
+        let listener = std::net::TcpListener::bind(addr)?;
+        let port = listener.local_addr()?.port();
+        let started = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        let seed = started ^ (u64::from(port) << 48);
+        Simulator::start_on(config, listener, seed, &Handle::current())
     }
 
     /// Starts a simulator on a runtime of its own, for synchronous callers
@@ -279,7 +307,9 @@ impl Simulator {
             .thread_name("matchkraft-simulator")
             .enable_all()
             .build()?;
-        let simulator = Simulator::start_on(config, runtime.handle())?;
+        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        let port = listener.local_addr()?.port();
+        let simulator = Simulator::start_on(config, listener, u64::from(port), runtime.handle())?;
         Ok((
             simulator,
             BackgroundRuntime {
@@ -288,13 +318,19 @@ impl Simulator {
         ))
     }
 
-    /// Binds synchronously (instant on loopback) so that starting needs no
-    /// `.await` and works the same from both entry points.
-    fn start_on(config: SimConfig, runtime: &Handle) -> std::io::Result<Simulator> {
+    /// Serves on `listener`, bound synchronously (instant on loopback) so
+    /// that starting needs no `.await` and works the same from every entry
+    /// point; `id_seed` makes the job ids this simulator's own (a test's
+    /// simulator uses its port, so a failing run replays).
+    fn start_on(
+        config: SimConfig,
+        listener: std::net::TcpListener,
+        id_seed: u64,
+        runtime: &Handle,
+    ) -> std::io::Result<Simulator> {
         config
             .validate()
             .map_err(|problem| io::Error::new(io::ErrorKind::InvalidInput, problem))?;
-        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let listener = {
@@ -302,7 +338,7 @@ impl Simulator {
             tokio::net::TcpListener::from_std(listener)?
         };
         let (watch_jobs, watched_jobs) = tokio::sync::mpsc::unbounded_channel();
-        let shared = Arc::new(Shared::new(config, u64::from(addr.port()), watch_jobs));
+        let shared = Arc::new(Shared::new(config, id_seed, watch_jobs));
         let server = runtime
             .spawn(server::run(listener, Arc::clone(&shared)))
             .abort_handle();

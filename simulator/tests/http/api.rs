@@ -344,3 +344,28 @@ fn a_background_simulator_serves_synchronous_callers() {
     });
     assert!(gone, "runtime gone, server gone");
 }
+
+#[tokio::test]
+async fn a_simulator_restarted_on_its_port_hands_out_new_job_ids() {
+    // `matchkraft simulator` serves on a fixed port across restarts; a
+    // ledger that kept the last run's jobs must never meet one of their ids
+    // again (the port alone as the seed would repeat them).
+    let first = Simulator::start_at(SimConfig::default(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("bind");
+    let addr = first.addr();
+    let first_id = submit(&first, "email-validation", "a", json!(["john@gmail.com"])).await;
+    first.shutdown();
+    drop(first);
+    let second = loop {
+        // The port is free again once the server task has ended.
+        match Simulator::start_at(SimConfig::default(), addr).await {
+            Ok(sim) => break sim,
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    };
+    assert_eq!(second.addr(), addr);
+    assert_eq!(second.base_url(), format!("http://{addr}/api/v2"));
+    let second_id = submit(&second, "email-validation", "a", json!(["john@gmail.com"])).await;
+    assert_ne!(first_id, second_id, "a restarted simulator repeated a job id");
+}
