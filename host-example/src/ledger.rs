@@ -39,18 +39,20 @@ use crate::types::{Job, JobResults, JobStatus, JobType};
 
 mod deliveries;
 mod file;
+mod forget;
 mod schema;
 mod submissions;
 #[cfg(test)]
 mod tests;
 
 pub use deliveries::Delivery;
+pub use forget::{Forgotten, Pruned};
 use schema::migrate;
 pub use submissions::{SubmissionId, SubmissionOutcome, UnresolvedSubmission, records_digest};
 
 /// The schema this build writes, kept in SQLite's `user_version`. A ledger
 /// from a newer build is refused rather than misread.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// How long a write waits for another process's write to finish.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -64,6 +66,9 @@ const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 pub struct Ledger {
     conn: Arc<Mutex<Connection>>,
     path: PathBuf,
+    /// The schema version of the file: a ledger opened read-only may be
+    /// older than [`SCHEMA_VERSION`], and lack a column.
+    version: i64,
     /// Why the file's permissions deserve a look, found at opening.
     warning: Option<String>,
     read_only: bool,
@@ -103,6 +108,9 @@ pub struct LedgerJob {
     pub fetch_error: Option<String>,
     /// What completed the job (the source of its terminal-status effect).
     pub completed_via: Option<EffectSource>,
+    /// Whether the job was submitted to a simulator of the API, whose jobs
+    /// end with it (see [`Ledger::mark_simulator`]).
+    pub simulator: bool,
 }
 
 impl LedgerJob {
@@ -133,6 +141,8 @@ pub enum EffectSource {
     Poll,
     /// `matchkraft resume`.
     Resume,
+    /// `matchkraft results` or `status`, asked about a job of the ledger.
+    Results,
 }
 
 impl EffectSource {
@@ -142,13 +152,19 @@ impl EffectSource {
             EffectSource::Webhook => "webhook",
             EffectSource::Poll => "poll",
             EffectSource::Resume => "resume",
+            EffectSource::Results => "results",
         }
     }
 
     fn from_word(word: &str) -> Option<EffectSource> {
-        [EffectSource::Webhook, EffectSource::Poll, EffectSource::Resume]
-            .into_iter()
-            .find(|source| source.as_str() == word)
+        [
+            EffectSource::Webhook,
+            EffectSource::Poll,
+            EffectSource::Resume,
+            EffectSource::Results,
+        ]
+        .into_iter()
+        .find(|source| source.as_str() == word)
     }
 }
 
@@ -182,6 +198,7 @@ impl Ledger {
         let ledger = Ledger {
             conn: Arc::new(Mutex::new(conn)),
             path,
+            version: SCHEMA_VERSION,
             warning,
             read_only: false,
         };
@@ -206,13 +223,15 @@ impl Ledger {
         let conn = file::open_read_only(&path)
             .with_context(|| format!("opening the ledger {} to read it", path.display()))?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
-        let ledger = Ledger {
+        let mut ledger = Ledger {
             conn: Arc::new(Mutex::new(conn)),
             warning: None,
             read_only: true,
+            version: 0,
             path,
         };
         let version = ledger.schema_version().map_err(|e| ledger.explain(e))?;
+        ledger.version = version;
         if version > SCHEMA_VERSION {
             bail!(
                 "the ledger {} has schema version {version}, newer than this matchkraft's {SCHEMA_VERSION}",
@@ -309,6 +328,14 @@ impl Ledger {
     pub fn record_submitted(&self, job: &Job, record_count: usize, base_url: &str) -> anyhow::Result<()> {
         insert_job(&self.conn(), job, record_count, base_url)
             .with_context(|| format!("recording job {} in the ledger", job.id))
+    }
+
+    /// Notes that the job was submitted to a simulator of the API, whose jobs
+    /// end when it stops: errors about the job can then say so rather than
+    /// "not found". Returns whether the job is in the ledger.
+    pub fn mark_simulator(&self, job_id: &str) -> anyhow::Result<bool> {
+        let sql = format!("UPDATE jobs SET simulator = 1, updated_at = {NOW} WHERE id = ?1");
+        Ok(self.conn().execute(&sql, [job_id])? == 1)
     }
 
     /// Notes the job's latest status, unless the job has finished: a
@@ -413,7 +440,9 @@ impl Ledger {
 
     /// One job, if it is in the ledger.
     pub fn job(&self, job_id: &str) -> anyhow::Result<Option<LedgerJob>> {
-        select_job(&self.conn(), job_id)
+        let sql = format!("{} WHERE id = ?1", select_job_sql(self.version));
+        let job = self.conn().query_row(&sql, [job_id], job_from_row).optional()?;
+        Ok(job)
     }
 
     /// A job's stored results, if they are stored.
@@ -458,7 +487,7 @@ impl Ledger {
 
     fn select_jobs(&self, tail: &str) -> anyhow::Result<Vec<LedgerJob>> {
         let conn = self.conn();
-        let mut statement = conn.prepare(&format!("{SELECT_JOB} {tail}"))?;
+        let mut statement = conn.prepare(&format!("{} {tail}", select_job_sql(self.version)))?;
         let jobs = statement
             .query_map([], job_from_row)?
             .collect::<Result<Vec<_>, _>>()?;
@@ -493,8 +522,19 @@ SELECT id, job_type, name, record_count, base_url, submitted_at, status, result_
        fetch_error,
        (SELECT source FROM effects e
          WHERE e.job_id = jobs.id AND e.status IN ('completed', 'failed')
-         ORDER BY e.at LIMIT 1)
+         ORDER BY e.at LIMIT 1),
+       simulator
 FROM jobs";
+
+/// [`SELECT_JOB`] for a file of schema `version`: one older than 3 (opened
+/// read-only) has no `simulator` column.
+fn select_job_sql(version: i64) -> String {
+    if version >= 3 {
+        SELECT_JOB.to_string()
+    } else {
+        SELECT_JOB.replace("simulator\nFROM", "0\nFROM")
+    }
+}
 
 fn select_job(conn: &Connection, job_id: &str) -> anyhow::Result<Option<LedgerJob>> {
     let job = conn
@@ -523,6 +563,7 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<LedgerJob> {
         completed_via: row
             .get::<_, Option<String>>(10)?
             .and_then(|word| EffectSource::from_word(&word)),
+        simulator: row.get::<_, i64>(11)? != 0,
     })
 }
 

@@ -58,6 +58,13 @@ CREATE TABLE deliveries (
 );
 ";
 
+/// Version 3: whether a job was submitted to a simulator of the API (the
+/// one built into the `matchkraft` command, or `matchkraft simulator`), whose
+/// jobs end with it: an error about such a job can then say why.
+const SCHEMA_V3: &str = "
+ALTER TABLE jobs ADD COLUMN simulator INTEGER NOT NULL DEFAULT 0;
+";
+
 /// Brings the schema from the file's `user_version` up to
 /// [`SCHEMA_VERSION`], in one transaction that waits for any other process
 /// migrating the same file.
@@ -76,7 +83,10 @@ pub(super) fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
     if version < 2 {
         tx.execute_batch(SCHEMA_V2)?;
     }
-    // Later versions add their steps here: `if version < 3 { … }`.
+    if version < 3 {
+        tx.execute_batch(SCHEMA_V3)?;
+    }
+    // Later versions add their steps here: `if version < 4 { … }`.
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
     tx.commit()?;
     Ok(())

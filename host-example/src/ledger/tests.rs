@@ -6,7 +6,7 @@ use crate::types::{Contact, EmailStatus, EmailValidationResult, Records, ResultR
 const BASE: &str = "http://127.0.0.1:1/api/v2";
 
 /// A fresh ledger file in a folder of its own (which `open` creates).
-fn temp_ledger(name: &str) -> Ledger {
+pub(super) fn temp_ledger(name: &str) -> Ledger {
     let folder = std::env::temp_dir().join(format!(
         "matchkraft-ledger-test-{}-{name}-{}",
         std::process::id(),
@@ -18,7 +18,7 @@ fn temp_ledger(name: &str) -> Ledger {
     Ledger::open(folder.join("sub/ledger.sqlite3")).unwrap()
 }
 
-fn job(id: &str) -> Job {
+pub(super) fn job(id: &str) -> Job {
     Job {
         id: id.into(),
         name: Some(format!("name of {id}")),
@@ -28,7 +28,7 @@ fn job(id: &str) -> Job {
     }
 }
 
-fn results(id: &str) -> JobResults {
+pub(super) fn results(id: &str) -> JobResults {
     JobResults {
         job: Job {
             status: JobStatus::Completed,
