@@ -159,12 +159,15 @@ Examples:
   matchkraft results email-finder \"$job\" --output contacts.csv
   matchkraft results domain-scan \"$job\" --json | jq '.results[].emails'")]
     Results(ResultsArgs),
-    /// List the jobs in the ledger, newest first.
+    /// List the jobs in the ledger, newest first; forget or prune them.
     #[command(after_help = "\
 Examples:
   matchkraft jobs
-  matchkraft jobs --json --ledger ./project-ledger.sqlite3")]
-    Jobs,
+  matchkraft jobs --status unfinished
+  matchkraft jobs --json --ledger ./project-ledger.sqlite3
+  matchkraft jobs forget 0b6e4f2a-1c3d-4e5f-8a9b-0c1d2e3f4a5b
+  matchkraft jobs prune --before 30d --dry-run")]
+    Jobs(JobsArgs),
     /// Wait for a job of the ledger (or every job without results yet),
     /// fetch its results into the ledger and print them.
     #[command(after_help = "\
@@ -186,6 +189,153 @@ Examples:
   matchkraft completions zsh > \"${fpath[1]}/_matchkraft\"
   matchkraft completions fish > ~/.config/fish/completions/matchkraft.fish")]
     Completions(CompletionsArgs),
+    /// Serve the built-in simulator of the API until Ctrl-C, so that jobs
+    /// outlive the command that submitted them (results are simulated).
+    #[command(after_help = "\
+Examples:
+  matchkraft simulator                  # then, in another shell, the two export lines it prints
+  matchkraft simulator --addr 127.0.0.1:0 --job-secs 30
+  matchkraft simulator --faults 0.2 --webhook-url http://127.0.0.1:8787/")]
+    Simulator(SimulatorArgs),
+    /// Write the component this command runs (or the webhook relay, or the
+    /// WIT package) to a file, for other hosts, and print its SHA-256.
+    #[command(after_help = "\
+Examples:
+  matchkraft component -o matchkraft_component.wasm
+  matchkraft component --relay -o matchkraft_relay.wasm
+  matchkraft component --wit -o matchkraft.wasm   # as `wasm-tools component wit --wasm` writes it")]
+    Component(ComponentArgs),
+    /// Print the manual page (roff), generated from the same definition as
+    /// `--help`.
+    #[command(after_help = "\
+Examples:
+  matchkraft man > ~/.local/share/man/man1/matchkraft.1
+  matchkraft man run | man -l -")]
+    Man(ManArgs),
+}
+
+/// `matchkraft jobs`: a listing, or a change to the ledger.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub(crate) struct JobsArgs {
+    /// Only the jobs with this status (repeat it, or separate with commas);
+    /// `unfinished` is every job without results that has not failed, and
+    /// the submissions whose outcome is unknown.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "STATUS")]
+    pub(crate) status: Vec<StatusFilter>,
+
+    #[command(subcommand)]
+    pub(crate) action: Option<JobsAction>,
+}
+
+/// A status `jobs --status` selects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum StatusFilter {
+    /// Submitted, not started.
+    Pending,
+    /// Running.
+    Processing,
+    /// Finished with results (stored or not).
+    Completed,
+    /// Finished as failed.
+    Failed,
+    /// Without results and not failed: what `resume` would wait for.
+    Unfinished,
+}
+
+/// What `jobs` can change in the ledger.
+#[derive(Debug, Subcommand)]
+pub(crate) enum JobsAction {
+    /// Drop jobs from the ledger, results included. A job without results
+    /// is kept unless --unfinished is given: its id is the only way back to
+    /// a job that is paid for.
+    Forget(ForgetArgs),
+    /// Drop the finished jobs submitted before a date (failed, or with their
+    /// results stored). Unfinished jobs are kept, and counted, unless
+    /// --unfinished is given.
+    Prune(PruneArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ForgetArgs {
+    /// The jobs to forget.
+    #[arg(value_name = "JOB_ID", required = true)]
+    pub(crate) job_ids: Vec<String>,
+
+    /// Forget jobs without results too.
+    #[arg(long)]
+    pub(crate) unfinished: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PruneArgs {
+    /// Jobs submitted before DATE: `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM:SSZ`
+    /// (UTC), or a number of days ago (`30d`).
+    #[arg(long, value_name = "DATE")]
+    pub(crate) before: String,
+
+    /// Drop jobs without results too, and submissions whose outcome is
+    /// unknown.
+    #[arg(long)]
+    pub(crate) unfinished: bool,
+
+    /// Say what would be dropped, and drop nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SimulatorArgs {
+    /// The address to serve on (port 0: one the system picks, printed).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8790")]
+    pub(crate) addr: String,
+
+    /// Fail a share of the requests on purpose, as a flaky network would:
+    /// RATE from 0 to 1, then optionally `:` and the kinds to draw from
+    /// (status-NNN, reset-before-response, reset-after-commit, truncated-json,
+    /// html-with-200, wrong-content-type, slow, stall-body) [default kinds:
+    /// status-503, status-429, reset-before-response, reset-after-commit,
+    /// truncated-json].
+    #[arg(long, value_name = "RATE[:KIND,...]", value_parser = crate::commands::simulator::parse_faults)]
+    pub(crate) faults: Option<crate::commands::simulator::FaultsArg>,
+
+    /// The seed of --faults: the same seed and requests give the same faults.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub(crate) seed: u64,
+
+    /// POST each finished job's webhook to URL (plain http to a loopback
+    /// address, e.g. `matchkraft listen`'s http://127.0.0.1:8787/).
+    #[arg(long, value_name = "URL")]
+    pub(crate) webhook_url: Option<String>,
+
+    /// How long each job takes to finish, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 0.25)]
+    pub(crate) job_secs: f64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ComponentArgs {
+    /// The webhook relay instead: the client's exports plus
+    /// `wasi:http/incoming-handler`.
+    #[arg(long, conflicts_with = "wit")]
+    pub(crate) relay: bool,
+
+    /// The WIT package `matchkraft:client` instead, encoded as a binary
+    /// WebAssembly file.
+    #[arg(long)]
+    pub(crate) wit: bool,
+
+    /// Where to write it (`-`: stdout, which must not be a terminal).
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ManArgs {
+    /// The page of this subcommand (`matchkraft-run(1)`) instead of the
+    /// command's.
+    #[arg(value_name = "COMMAND")]
+    pub(crate) command: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use matchkraft_host::ledger::LedgerJob;
 use matchkraft_host::text::one_line;
 use matchkraft_host::{Error, Job};
 
@@ -62,6 +63,18 @@ pub(crate) enum Failure {
         ledger: PathBuf,
         error: anyhow::Error,
     },
+    /// A request the command would not carry out as asked; nothing was done
+    /// (exit 2).
+    Refused { message: String, hint: String },
+    /// A job the ledger says came from a simulator of the API, which no
+    /// longer serves it (exit 1): a simulator's jobs end when it stops.
+    /// `asked` is the base URL the command used; `error` what it answered,
+    /// if it was asked.
+    SimulatorGone {
+        job: Box<LedgerJob>,
+        asked: String,
+        error: Option<Box<Error>>,
+    },
 }
 
 impl Failure {
@@ -73,9 +86,10 @@ impl Failure {
             | Failure::Output { .. }
             | Failure::Unreadable { .. }
             | Failure::LedgerBeforeSubmit { .. }
-            | Failure::LedgerAfterSubmit { .. } => 1,
+            | Failure::LedgerAfterSubmit { .. }
+            | Failure::SimulatorGone { .. } => 1,
             Failure::ClosedPipe => 0,
-            Failure::Usage(_) | Failure::Record { .. } => 2,
+            Failure::Usage(_) | Failure::Record { .. } | Failure::Refused { .. } => 2,
             Failure::JobFailed(_) => 3,
             Failure::Timeout { .. } => 4,
             Failure::NotFinished(_) => 5,
@@ -189,6 +203,8 @@ impl Failure {
                     job.id, job.job_type, job.id
                 )),
             ),
+            Failure::Refused { message, hint } => (message.clone(), Some(hint.clone())),
+            Failure::SimulatorGone { job, asked, error } => simulator_gone(job, asked, error.as_deref()),
         };
         console.error(&message);
         if let Some(hint) = hint {
@@ -218,6 +234,36 @@ impl From<Error> for Failure {
     fn from(error: Error) -> Failure {
         Failure::Api(error)
     }
+}
+
+/// What to say about a job from a simulator that no longer serves it.
+fn simulator_gone(job: &LedgerJob, asked: &str, error: Option<&Error>) -> (String, Option<String>) {
+    let same = job.base_url.trim_end_matches('/') == asked.trim_end_matches('/');
+    let message = match error {
+        _ if !same => format!(
+            "job {} came from the simulator at {}, not from {asked}: a simulator's jobs end when it stops{}",
+            job.id,
+            job.base_url,
+            error.map(|e| format!(" ({})", e.message())).unwrap_or_default()
+        ),
+        Some(Error::PermanentNotFound(_)) => format!(
+            "job {} came from a simulator at {} that has stopped since (the one there now does not know it): \
+             a simulator's jobs end when it stops",
+            job.id, job.base_url
+        ),
+        _ => format!(
+            "job {} came from the simulator at {}, which no longer runs{}: its jobs ended with it",
+            job.id,
+            job.base_url,
+            error.map(|e| format!(" ({})", e.message())).unwrap_or_default()
+        ),
+    };
+    let hint = format!(
+        "`matchkraft simulator` serves jobs across commands until Ctrl-C: start it, export the lines it prints \
+         and submit again; `matchkraft jobs forget --unfinished {}` drops this job from the ledger",
+        job.id
+    );
+    (message, Some(hint))
 }
 
 /// The way back to a job that is still running.

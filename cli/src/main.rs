@@ -15,6 +15,7 @@
 //! | `complete`, `poll` | waiting for a job: polling, webhooks, backoff |
 //! | `output`, `export`, `deliver` | tables, JSON, CSV files, and where results go |
 //! | `console`, `term` | stderr: progress line, info and warnings; colours |
+//! | `tracked` | what `status` and `results` learn, noted in the ledger |
 //!
 //! Results go to stdout (or `--output FILE`); everything else (progress,
 //! informational lines, warnings, errors) to stderr, through `Console`.
@@ -32,6 +33,7 @@ mod output;
 mod poll;
 mod session;
 mod term;
+mod tracked;
 
 use std::process::ExitCode;
 
@@ -69,9 +71,12 @@ async fn execute(cli: Cli, console: &Console) -> Result<(), Failure> {
         Command::Submit(args) => commands::submit::execute(global, args, console).await,
         Command::Status(args) => commands::status::execute(global, args, console).await,
         Command::Results(args) => commands::results::execute(global, args, console).await,
-        Command::Jobs => commands::jobs::execute(global, console),
+        Command::Jobs(args) => commands::jobs::execute(global, args, console),
         Command::Resume(args) => commands::resume::execute(global, args, console).await,
         Command::Listen(args) => commands::listen::execute(global, args, console).await,
         Command::Completions(args) => commands::completions::execute(args),
+        Command::Simulator(args) => commands::simulator::execute(args, console).await,
+        Command::Component(args) => commands::component::execute(args, console),
+        Command::Man(args) => commands::man::execute(args),
     }
 }

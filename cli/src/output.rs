@@ -212,6 +212,7 @@ pub(crate) fn jobs_json(jobs: &[LedgerJob], unresolved: &[UnresolvedSubmission])
                     "resultsStoredAt": job.results_at,
                     "completedVia": job.completed_via.map(|s| s.as_str()),
                     "fetchError": job.fetch_error,
+                    "simulator": job.simulator,
                 })
             }))
             .collect(),

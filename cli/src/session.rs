@@ -59,6 +59,13 @@ impl Session {
     }
 }
 
+/// Whether `key` is a simulator's (`sim-key`: the built-in simulator's, and
+/// the one `matchkraft simulator` prints); a MatchKraft key never is. Jobs
+/// submitted with it end when their simulator stops, which the ledger notes.
+pub(crate) fn is_simulator_key(key: Option<&str>) -> bool {
+    key == Some(SimConfig::default().api_key.as_str())
+}
+
 /// A host for the API given by the flags or environment, for the commands
 /// that work on jobs already submitted and so must not fall back to the
 /// built-in simulator. They need the key.
@@ -159,6 +166,27 @@ pub(crate) fn open_ledger_to_submit(global: &Global, console: &Console) -> Resul
     let ledger = Ledger::open(&path).map_err(|error| Failure::LedgerBeforeSubmit { ledger: path, error })?;
     warn_about(&ledger, console);
     Ok(ledger)
+}
+
+/// The ledger for `status` and `results`, which note what they learn about
+/// a job in it, but do not need it: `None` (and nothing created) when there
+/// is no ledger file yet, and a warning when it cannot be opened.
+pub(crate) fn ledger_if_any(global: &Global, console: &Console) -> Option<Ledger> {
+    let path = ledger_path(global).ok()?;
+    if !path.exists() {
+        return None;
+    }
+    match Ledger::open_or_read_only(&path) {
+        Ok(ledger) => Some(ledger),
+        Err(error) => {
+            console.warn(&format!(
+                "the ledger {} cannot be opened, so it is not updated: {}",
+                path.display(),
+                matchkraft_host::text::one_line(&format!("{error:#}"))
+            ));
+            None
+        }
+    }
 }
 
 /// The ledger, open for writing where it can be, else for reading only

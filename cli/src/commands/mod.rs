@@ -3,10 +3,13 @@
 //! ledger), the console, the output formats.
 
 pub(crate) mod completions;
+pub(crate) mod component;
 pub(crate) mod jobs;
 pub(crate) mod listen;
+pub(crate) mod man;
 pub(crate) mod results;
 pub(crate) mod resume;
 pub(crate) mod run;
+pub(crate) mod simulator;
 pub(crate) mod status;
 pub(crate) mod submit;

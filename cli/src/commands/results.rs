@@ -1,4 +1,5 @@
-//! `matchkraft results`: a job's results, or its status while it runs.
+//! `matchkraft results`: a job's results, or its status while it runs; the
+//! ledger stores them when it holds the job.
 
 use matchkraft_host::JobStatus;
 
@@ -8,13 +9,20 @@ use crate::deliver::deliver;
 use crate::failure::Failure;
 use crate::output::{self, print};
 use crate::session::Session;
+use crate::tracked::Tracked;
 
 /// Fetches the job's results and delivers them; a failed job is a failure,
 /// an unfinished one prints its status.
 pub(crate) async fn execute(global: &Global, args: &ResultsArgs, console: &Console) -> Result<(), Failure> {
     let session = Session::start(global, console).await?;
     let JobArgs { job_type, job_id } = &args.job;
-    let results = session.host.results((*job_type).into(), job_id).await??;
+    let tracked = Tracked::look_up(global, job_id, &session.host.config().base_url, console);
+    let results = session
+        .host
+        .results((*job_type).into(), job_id)
+        .await?
+        .map_err(|error| tracked.failure(error))?;
+    tracked.saw_results(&results);
     let json = global.json;
     match results.job.status {
         JobStatus::Completed => deliver(&results, json, args.output.as_deref(), console)?,

@@ -10,6 +10,13 @@
 //! Resume is the recovery path, so it does not defer to an earlier claim on a
 //! job's completion: whoever made that claim (a killed `run`, a receiver
 //! whose fetch failed) did not store the results.
+//!
+//! `wait` polls through transient errors, a refused connection included (a
+//! blip of the network should not end a wait of minutes), so an API that is
+//! not there at all would only be reported at the timeout. Each job's status
+//! is therefore asked once first: the component retries that call a few
+//! times, and a connection still refused ends the job's resume at once. A job
+//! the ledger says came from a simulator that no longer runs is said to be so.
 
 use std::time::Duration;
 
@@ -23,6 +30,7 @@ use crate::deliver::show_results;
 use crate::failure::Failure;
 use crate::output::{self, print};
 use crate::session::{connect, open_ledger_to_read};
+use crate::tracked::gone;
 
 /// Resumes the jobs `args` names, through the API the flags name.
 pub(crate) async fn execute(global: &Global, args: &ResumeArgs, console: &Console) -> Result<(), Failure> {
@@ -52,18 +60,33 @@ async fn resume(
         })?],
         None => ledger.pending()?,
     };
-    let (ours, elsewhere): (Vec<LedgerJob>, Vec<LedgerJob>) = jobs
+    let (ours, mut elsewhere): (Vec<LedgerJob>, Vec<LedgerJob>) = jobs
         .into_iter()
         .partition(|job| job.base_url.trim_end_matches('/') == base_url);
     for job in &elsewhere {
-        console.warn(&format!(
-            "skipping job {}: it was submitted to {}; resume it with --base-url {}",
-            job.id, job.base_url, job.base_url
-        ));
+        if job.simulator {
+            console.warn(&format!(
+                "skipping job {}: it came from the simulator at {}, whose jobs end when it stops \
+                 (`matchkraft jobs forget --unfinished {}` drops it)",
+                job.id, job.base_url, job.id
+            ));
+        } else {
+            console.warn(&format!(
+                "skipping job {}: it was submitted to {}; resume it with --base-url {}",
+                job.id, job.base_url, job.base_url
+            ));
+        }
     }
     if ours.is_empty() {
         if args.job_id.is_some() {
-            return Err(Failure::Usage("the job belongs to another API base URL".into()));
+            return Err(match elsewhere.pop() {
+                Some(job) if job.simulator => Failure::SimulatorGone {
+                    job: Box::new(job),
+                    asked: base_url,
+                    error: None,
+                },
+                _ => Failure::Usage("the job belongs to another API base URL".into()),
+            });
         }
         console.info("nothing to resume: every job in the ledger has its results");
         return Ok(());
@@ -119,6 +142,24 @@ async fn resume_one(
     job: &LedgerJob,
     timeout: Duration,
 ) -> Result<JobResults, Failure> {
+    let failure = |error: Error| {
+        let _ = ledger.record_fetch_error(&job.id, &error.message().to_string());
+        if job.simulator && gone(job, &host.config().base_url, &error) {
+            Failure::SimulatorGone {
+                job: Box::new(job.clone()),
+                asked: host.config().base_url.clone(),
+                error: Some(Box::new(error)),
+            }
+        } else {
+            Failure::Api(error)
+        }
+    };
+    // Nothing answering is told by one call, not by the whole wait.
+    if let Err(error) = host.status(job.job_type, &job.id).await?
+        && (matches!(error, Error::Transport(_)) || error.is_permanent())
+    {
+        return Err(failure(error));
+    }
     match host.wait(job.job_type, &job.id, timeout).await? {
         // A read-only ledger: the results are printed, not stored.
         Ok(results) if ledger.is_read_only() => Ok(results),
@@ -136,10 +177,7 @@ async fn resume_one(
                 waited: timeout,
             })
         }
-        Err(error) => {
-            let _ = ledger.record_fetch_error(&job.id, &error.message().to_string());
-            Err(Failure::Api(error))
-        }
+        Err(error) => Err(failure(error)),
     }
 }
 

@@ -13,7 +13,7 @@ use crate::console::Console;
 use crate::failure::Failure;
 use crate::input::{self, Input};
 use crate::output::{self, print};
-use crate::session::{Session, open_ledger_to_submit};
+use crate::session::{Session, is_simulator_key, open_ledger_to_submit};
 
 /// Submits the records and prints the job's id (or the job, with `--json`).
 pub(crate) async fn execute(global: &Global, args: &SubmitArgs, console: &Console) -> Result<(), Failure> {
@@ -116,6 +116,16 @@ pub(crate) async fn submit(
             ledger: ledger.path().to_path_buf(),
             error,
         });
+    }
+    // A simulator's job ends with it: errors about it can then say so.
+    if is_simulator_key(host.config().api_key.as_deref())
+        && let Err(error) = ledger.mark_simulator(&job.id)
+    {
+        console.warn(&format!(
+            "the ledger did not note that job {} is a simulator's: {}",
+            job.id,
+            one_line(&format!("{error:#}"))
+        ));
     }
     Ok(job)
 }

@@ -11,6 +11,10 @@ mod crash_resume;
 /// `--output` into symlinks, FIFOs, devices and stdout; CSV cells that look
 /// like formulas; `--input` limits.
 mod files;
+/// `jobs --status`, `jobs forget`, `jobs prune`.
+mod ledger_commands;
+/// `matchkraft simulator` across commands; jobs of a simulator that stopped.
+mod offline;
 /// A new user's first tries: help examples, bare domains, host names,
 /// unfinished results, `listen --json`.
 mod round_two;
@@ -19,6 +23,8 @@ mod run_webhook;
 /// Output that cannot be written, a ledger that cannot record, forged
 /// webhooks, the key on the command line.
 mod safety;
+/// `matchkraft component` and `matchkraft man`.
+mod ships;
 /// Colours and the progress line on a real pseudo-terminal.
 mod terminal;
 /// Every command into a pipe: records, files, output, errors, exit codes.
