@@ -258,11 +258,21 @@ fn simulator_gone(job: &LedgerJob, asked: &str, error: Option<&Error>) -> (Strin
             error.map(|e| format!(" ({})", e.message())).unwrap_or_default()
         ),
     };
-    let hint = format!(
-        "`matchkraft simulator` serves jobs across commands until Ctrl-C: start it, export the lines it prints \
-         and submit again; `matchkraft jobs forget --unfinished {}` drops this job from the ledger",
-        job.id
-    );
+    let hint = if job.results_at.is_some() {
+        format!(
+            "its results are in the ledger: `matchkraft resume {0}` prints them; `matchkraft jobs forget {0}` \
+             drops the job",
+            job.id
+        )
+    } else if job.is_settled() {
+        format!("the job had failed; `matchkraft jobs forget {}` drops it", job.id)
+    } else {
+        format!(
+            "`matchkraft simulator` serves jobs across commands until Ctrl-C: start it, export the lines it \
+             prints and submit again; `matchkraft jobs forget --unfinished {}` drops this job from the ledger",
+            job.id
+        )
+    };
     (message, Some(hint))
 }
 

@@ -99,7 +99,7 @@ pub(crate) async fn execute(args: &SimulatorArgs, console: &Console) -> Result<(
     let jobs = simulator.job_count();
     simulator.shutdown();
     console.info(&format!(
-        "stopped after {jobs} job(s); the ledger still lists them, `matchkraft jobs prune` drops them"
+        "stopped after {jobs} job(s); the ledger still lists them (`matchkraft jobs forget` drops them)"
     ));
     Ok(())
 }
