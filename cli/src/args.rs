@@ -357,11 +357,18 @@ pub(crate) struct RecordArgs {
     #[arg(value_name = "RECORD")]
     pub(crate) records: Vec<String>,
 
-    /// Read records from FILE (`-` for stdin): a JSON array, or CSV (one
-    /// column of emails or URLs, header optional; for email-finder a header
+    /// Read records from FILE (`-` for stdin): JSON (a `.json` name, or text
+    /// starting with `[` or `{`: an array of records, or the document `--json`
+    /// prints) or CSV (`.csv`, `.tsv`, `.txt`, or anything else: one column of
+    /// emails or URLs, header optional; for email-finder a header
     /// `firstName,lastName,website` or exactly those three columns).
     #[arg(long, short, value_name = "FILE")]
     pub(crate) input: Option<PathBuf>,
+
+    /// The character between the fields of a CSV --input: `,` `;` `|` or
+    /// `tab` [default: found in the file's first lines; a tab for `.tsv`].
+    #[arg(long, value_name = "CHAR", value_parser = clap::value_parser!(matchkraft_input::Delimiter))]
+    pub(crate) delimiter: Option<matchkraft_input::Delimiter>,
 
     /// The job name [default: matchkraft-cli-TYPE-UNIXTIME].
     #[arg(long, short)]
@@ -378,7 +385,7 @@ pub(crate) struct RecordArgs {
     #[arg(
         long,
         value_name = "BYTES",
-        default_value_t = crate::input::DEFAULT_MAX_INPUT_BYTES,
+        default_value_t = matchkraft_input::limits::DEFAULT_MAX_INPUT_BYTES,
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub(crate) max_input_bytes: u64,
@@ -388,7 +395,7 @@ pub(crate) struct RecordArgs {
     #[arg(
         long,
         value_name = "BYTES",
-        default_value_t = crate::input::DEFAULT_MAX_LINE_BYTES,
+        default_value_t = matchkraft_input::limits::DEFAULT_MAX_LINE_BYTES,
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub(crate) max_line_bytes: u64,

@@ -10,7 +10,7 @@
 //! `.json` form. A cell a spreadsheet would run as a formula (one that starts
 //! with `=`, `+`, `-`, `@`, a tab or a carriage return, and is not a plain
 //! number) gets a `'` in front, OWASP's rule against CSV injection; the
-//! command's CSV reader takes it off again ([`FORMULA_STARTS`]).
+//! command's CSV reader takes it off again (`matchkraft_input::csv::guard`).
 //!
 //! What `FILE` is decides how it is written, and it stays what it was:
 //! - a regular file, or a name where nothing is yet: written next to its
@@ -24,21 +24,15 @@
 //!   shell's `>` writes (a FIFO is opened only then, so the check before a
 //!   job is submitted does not wait for its reader).
 
-use std::borrow::Cow;
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 use matchkraft_host::columns::{self, Value};
 use matchkraft_host::{FoundEmail, JobResults, ResultRecords};
+use matchkraft_input::csv::guard;
 
 use crate::output;
-
-/// The first characters that make a spreadsheet run a cell as a formula
-/// (OWASP: CSV injection). The CSV export puts a `'` before a cell that
-/// starts with one of them (after any `'`s of its own), unless it is a plain
-/// number; the CSV input reader takes that one `'` off again.
-pub(crate) const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// Writes `results` to the file `path` (JSON for a `.json` name, else CSV)
 /// and returns how many records it holds. (`-`, stdout, is the caller's: it
@@ -198,16 +192,24 @@ fn partial_name(path: &Path) -> PathBuf {
 }
 
 /// The records as CSV text: a header line, then one line per record, with
-/// the job type's columns ([`columns`]) in order.
+/// the job type's columns ([`columns`]) in order, each cell guarded against
+/// spreadsheet formulas ([`guard`]). Written by the `csv` crate, quoting
+/// where RFC 4180 needs it, lines ending in `\r\n` as spreadsheets expect.
 pub(crate) fn csv(records: &ResultRecords) -> String {
     let columns = columns::columns(records.job_type());
-    let mut out = String::new();
-    line(&mut out, columns.iter().flat_map(|c| c.csv.iter().copied()));
+    let mut writer = ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let header = columns.iter().flat_map(|c| c.csv.iter().copied());
+    // Into memory: the writer's only failure is one of its output.
+    writer.write_record(header).expect("writing to memory");
     for row in columns::rows(records) {
         let fields: Vec<String> = row.values.into_iter().flat_map(fields).collect();
-        line(&mut out, fields.iter().map(|field| neutralise(field)));
+        let guarded = fields.iter().map(|field| guard(field).into_owned());
+        writer.write_record(guarded).expect("writing to memory");
     }
-    out
+    let bytes = writer.into_inner().expect("writing to memory");
+    String::from_utf8(bytes).expect("UTF-8 fields and delimiters")
 }
 
 /// One value as CSV fields, as written (`true`, not `yes`; empty when
@@ -230,70 +232,6 @@ fn fields(value: Value<'_>) -> Vec<String> {
                 join(&|e| flag(e.verified)),
             ]
         }
-    }
-}
-
-/// One CSV line (RFC 4180, `\r\n` as the RFC and spreadsheets expect).
-fn line<S: AsRef<str>>(out: &mut String, fields: impl Iterator<Item = S>) {
-    for (i, field) in fields.enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&quote(field.as_ref()));
-    }
-    out.push_str("\r\n");
-}
-
-/// A value as a spreadsheet may safely see it: with a `'` in front when it
-/// would start a formula ([`FORMULA_STARTS`], after any `'`s of its own, so
-/// that the reader's taking one `'` off gives the value back exactly), unless
-/// it is a plain number such as `-1.5`.
-fn neutralise(field: &str) -> Cow<'_, str> {
-    let risky = field.trim_start_matches('\'').starts_with(FORMULA_STARTS);
-    if risky && !is_plain_number(field) {
-        Cow::Owned(format!("'{field}"))
-    } else {
-        Cow::Borrowed(field)
-    }
-}
-
-/// `-1.5`, `+3`, `1e5`, `.5`: an optional sign, digits with at most one
-/// point, an optional exponent. (Not `inf` or `NaN`, which a spreadsheet
-/// reads as text or names.)
-fn is_plain_number(text: &str) -> bool {
-    let digits = |s: &str| s.bytes().take_while(u8::is_ascii_digit).count();
-    let rest = text.strip_prefix(['+', '-']).unwrap_or(text);
-    let whole = digits(rest);
-    let rest = &rest[whole..];
-    let (fraction, rest) = match rest.strip_prefix('.') {
-        Some(after) => {
-            let n = digits(after);
-            (n, &after[n..])
-        }
-        None => (0, rest),
-    };
-    if whole + fraction == 0 {
-        return false;
-    }
-    match rest.strip_prefix(['e', 'E']) {
-        None => rest.is_empty(),
-        Some(exponent) => {
-            let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
-            let n = digits(exponent);
-            n > 0 && n == exponent.len()
-        }
-    }
-}
-
-/// A field quoted when it must be: a separator, quote or line break inside,
-/// or spaces at either end (which readers, this command's among them, trim
-/// from unquoted fields).
-fn quote(field: &str) -> String {
-    let needs = field.contains([',', '"', '\n', '\r']) || field.trim() != field;
-    if needs {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_string()
     }
 }
 

@@ -4,13 +4,16 @@
 
 use std::path::PathBuf;
 
+use etcetera::BaseStrategy as _;
+use etcetera::base_strategy::Xdg;
+
 /// The ledger's file name inside the data folder.
 const LEDGER_FILE: &str = "ledger.sqlite3";
 
 /// The default ledger: `$XDG_DATA_HOME/matchkraft/ledger.sqlite3`, or
 /// `~/.local/share/matchkraft/ledger.sqlite3`. `None` without a home folder.
 pub(crate) fn default_ledger() -> Option<PathBuf> {
-    Some(user_folder("XDG_DATA_HOME", ".local/share")?.join(LEDGER_FILE))
+    Some(user_folder(Xdg::data_dir)?.join(LEDGER_FILE))
 }
 
 /// Where the command keeps the compiled component between runs:
@@ -22,23 +25,17 @@ pub(crate) fn compiled_cache() -> Option<PathBuf> {
     if ["off", "0", "false", "no"].contains(&setting.trim().to_ascii_lowercase().as_str()) {
         return None;
     }
-    Some(user_folder("XDG_CACHE_HOME", ".cache")?.join("compiled"))
+    Some(user_folder(Xdg::cache_dir)?.join("compiled"))
 }
 
-/// This program's per-user folder under an XDG base directory:
-/// `$XDG_VAR/matchkraft`, or `~/HOME_DEFAULT/matchkraft` when the variable is
-/// not set (or not absolute, which the XDG spec says to ignore). `None`
-/// without a home folder.
-fn user_folder(xdg_var: &str, home_default: &str) -> Option<PathBuf> {
-    let base = std::env::var_os(xdg_var)
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .filter(|h| !h.is_empty())
-                .map(|home| PathBuf::from(home).join(home_default))
-        })?;
-    Some(base.join("matchkraft"))
+/// This program's per-user folder under an XDG base directory, as the
+/// `etcetera` crate finds it (`$XDG_DATA_HOME`, or `~/.local/share` when the
+/// variable is unset or not absolute, as the XDG spec says; the same layout
+/// on macOS, as command-line tools there expect). `None` without a home
+/// folder.
+fn user_folder(base: fn(&Xdg) -> PathBuf) -> Option<PathBuf> {
+    let strategy = Xdg::new().ok()?;
+    Some(base(&strategy).join("matchkraft"))
 }
 
 #[cfg(test)]

@@ -32,38 +32,38 @@ pub(crate) async fn execute(global: &Global, args: &SubmitArgs, console: &Consol
 /// The records to submit; repeated records are reported, and left out with
 /// `--dedupe`.
 pub(crate) fn read_records(args: &RecordArgs, console: &Console) -> Result<Input, Failure> {
-    let input = input::collect(
-        args.job_type.into(),
+    let input = matchkraft_input::collect(
+        input::job_type(args.job_type.into()),
         &args.records,
         args.input.as_deref(),
-        args.into(),
+        input::options(args),
     )
     .map_err(|e| Failure::Usage(e.to_string()))?;
     for note in &input.notes {
         console.info(note);
     }
-    let repeats = input::duplicates(&input.records);
+    let repeats = matchkraft_input::duplicates(&input.records);
     if repeats.is_empty() {
-        return Ok(input);
+        return Ok(input::for_host(input));
     }
     let pairs: Vec<String> = repeats
         .iter()
         .map(|d| format!("{} repeats {}", input.origins[d.index], input.origins[d.first]))
         .collect();
     let pairs: Vec<&str> = pairs.iter().map(String::as_str).collect();
-    let pairs = input::list_some(&pairs);
+    let pairs = matchkraft_input::list_some(&pairs);
     if args.dedupe {
         console.info(&format!(
             "left out {} repeated record(s) (--dedupe): {pairs}",
             repeats.len()
         ));
-        Ok(input::without(input, &repeats))
+        Ok(input::for_host(matchkraft_input::without(input, &repeats)))
     } else {
         console.warn(&format!(
             "{} repeated record(s), submitted as given (each is paid for; --dedupe leaves them out): {pairs}",
             repeats.len()
         ));
-        Ok(input)
+        Ok(input::for_host(input))
     }
 }
 

@@ -382,3 +382,76 @@ fn output_dash_is_stdout() {
     assert_eq!(stdout(&output), JOHN_CSV);
     assert_eq!(names(folder.path()), Vec::<String>::new());
 }
+
+/// A file the command writes is a file it reads: `-o results.json` (the
+/// `--json` document) and `-o results.csv` both go back in with `-i`, as the
+/// same records.
+#[test]
+fn what_output_writes_input_reads_back() {
+    let folder = TempDir::new("round-trip");
+    let sites = ["https://one.example", "https://two.example"];
+    for file in ["found.json", "found.csv"] {
+        let written = matchkraft_in(
+            &folder,
+            &[&["run", "domain-scan", "-o", file][..], &sites].concat(),
+        );
+        assert!(written.status.success(), "{}", stderr(&written));
+        let again = matchkraft_in(&folder, &["run", "domain-scan", "-i", file, "--json"]);
+        assert!(again.status.success(), "-i {file}: {}", stderr(&again));
+        let document: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+        let read: Vec<&str> = document["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["website"].as_str().unwrap())
+            .collect();
+        assert_eq!(read, sites, "-i {file}");
+    }
+    // Another job type's document is refused, saying whose it is.
+    let refused = matchkraft_in(&folder, &["submit", "email-validation", "-i", "found.json"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("the document is a domain-scan job's"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+/// Semicolons and tabs are found; `--delimiter` says it outright; a NUL byte
+/// is named as such, with its line.
+#[test]
+fn delimiters_and_damaged_files() {
+    let folder = TempDir::new("delimiters");
+    std::fs::write(
+        folder.path().join("leads.csv"),
+        "First Name;Last Name;Website\nAda;Lovelace;https://example.com\n",
+    )
+    .unwrap();
+    let found = matchkraft_in(&folder, &["run", "email-finder", "-i", "leads.csv", "--json"]);
+    assert!(found.status.success(), "{}", stderr(&found));
+    let document: serde_json::Value = serde_json::from_slice(&found.stdout).unwrap();
+    assert_eq!(document["results"][0]["lastName"], "Lovelace");
+
+    std::fs::write(folder.path().join("sites.txt"), "https://x.example/a;b\n").unwrap();
+    let split = matchkraft_in(&folder, &["submit", "domain-scan", "-i", "sites.txt"]);
+    assert_eq!(split.status.code(), Some(2));
+    assert!(
+        stderr(&split).contains("read with ';' between fields"),
+        "{}",
+        stderr(&split)
+    );
+    let given = matchkraft_in(
+        &folder,
+        &["submit", "domain-scan", "-i", "sites.txt", "--delimiter", ","],
+    );
+    assert!(given.status.success(), "{}", stderr(&given));
+
+    std::fs::write(folder.path().join("nul.csv"), "email\na@x.com\nb\0@y.org\n").unwrap();
+    let nul = matchkraft_in(&folder, &["submit", "email-validation", "-i", "nul.csv"]);
+    assert_eq!(nul.status.code(), Some(2));
+    assert!(
+        stderr(&nul).contains("nul.csv line 3: a control character (U+0000 NUL)"),
+        "{}",
+        stderr(&nul)
+    );
+}

@@ -8,6 +8,8 @@
 mod common;
 /// A `run` killed while it waits loses nothing; `resume` finishes it.
 mod crash_resume;
+/// Every example in `--help` and in the README, run.
+mod examples;
 /// `--output` into symlinks, FIFOs, devices and stdout; CSV cells that look
 /// like formulas; `--input` limits.
 mod files;
