@@ -8,12 +8,13 @@ set -eu
 export RUSTC_BOOTSTRAP=1
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/matchkraft-fuzz-target}"
 RUNS="${RUNS:-10000000}"
-TARGETS="${*:-results job submitted error_body webhook retry_after}"
+TARGETS="${*:-results job submitted error_body webhook retry_after input}"
 
 max_len() {
     case "$1" in
         results) echo 65536 ;;
         retry_after) echo 256 ;;
+        input) echo 2048 ;;
         *) echo 4096 ;;
     esac
 }
