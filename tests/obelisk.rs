@@ -15,6 +15,10 @@
 //! (database, compiled-code caches, logs) and everything it printed is
 //! searched for it, and a failure message never quotes it.
 //!
+//! The folder is removed afterwards, unless a test failed or
+//! `MATCHKRAFT_OBELISK_KEEP=1` is set (the commands' output is in
+//! `cli-N.stdout`, the server's in `server-N.stderr`).
+//!
 //! Without the Obelisk binary the tests print `SKIPPED` and why, and pass:
 //! `bash hosts/setup.sh` installs it (the README's test command does), or
 //! `OBELISK=/path/to/obelisk` names one.
@@ -499,10 +503,11 @@ impl Drop for Obelisk {
             let _ = child.kill();
             let _ = child.wait();
         }
-        if !thread::panicking() {
-            let _ = fs::remove_dir_all(&self.dir);
-        } else {
+        let keep = std::env::var_os("MATCHKRAFT_OBELISK_KEEP").is_some();
+        if thread::panicking() || keep {
             eprintln!("kept {} for inspection", self.dir.display());
+        } else {
+            let _ = fs::remove_dir_all(&self.dir);
         }
     }
 }
@@ -674,6 +679,33 @@ fn the_component_as_an_obelisk_activity() {
         job_ids.push(id);
     }
     assert_eq!(sim.job_count(), 3, "one job per submit");
+
+    // What the README warns about: a name without the interface's version,
+    // and values in WIT spelling (0.38.3's submit handler panics on them;
+    // without --no-reconnect the CLI would retry for ever).
+    let unversioned = obelisk.execution(&[
+        "submit",
+        "matchkraft:client/api.status",
+        r#"["email_validation","x"]"#,
+        "--follow",
+        "--no-reconnect",
+        "--json",
+    ]);
+    assert!(!unversioned.status.success(), "{unversioned}");
+    assert!(unversioned.stderr.contains("ffqn not found"), "{unversioned}");
+    let kebab = obelisk.execution(&[
+        "submit",
+        ".../api.status",
+        r#"["email-validation","x"]"#,
+        "--follow",
+        "--no-reconnect",
+        "--json",
+    ]);
+    assert!(!kebab.status.success(), "{kebab}");
+    assert!(
+        requests_to(&sim, "/email-validation/results/x") == 0,
+        "nothing ran"
+    );
 
     // An unknown job: `permanent-not-found`, which Obelisk does not retry.
     let output = obelisk.call(
