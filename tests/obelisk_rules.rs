@@ -386,3 +386,85 @@ fn obelisk_verdict_for_every_export() {
         .expect("webhooks#parse-webhook is exported");
     assert_eq!(obelisk_verdict(&types, &parse_webhook), Verdict::Activity);
 }
+
+/// The README's Obelisk commands (the `sh` blocks of its Obelisk section)
+/// name functions the way Obelisk 0.38.3 finds them, with the interface's
+/// version or in the short `.../ifc.fn` form, and spell their JSON values in
+/// snake_case: Obelisk answers a name without the version with "ffqn not
+/// found", and its submit handler panics on `"email-validation"`.
+/// `tests/obelisk.rs` runs the same commands.
+#[test]
+fn readme_obelisk_commands_use_obelisk_spelling() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("- **Workflow engines (Obelisk)**")
+        .expect("the README has an Obelisk section");
+    let section = &readme[start..];
+    let section = &section[..section.find("\n### ").unwrap_or(section.len())];
+    let mut commands = String::new();
+    let mut in_sh = false;
+    for line in section.lines().map(str::trim) {
+        match line {
+            "```sh" => in_sh = true,
+            "```" => in_sh = false,
+            _ if in_sh => {
+                commands.push_str(line.trim_end_matches('\\'));
+                commands.push(' ');
+            }
+            _ => {}
+        }
+    }
+    let mut functions = 0;
+    for word in commands.split_whitespace() {
+        if word.starts_with("matchkraft:") || word.starts_with(".../") {
+            functions += 1;
+            let (interface, function) = word.rsplit_once('.').expect("ifc.fn");
+            assert!(
+                interface.starts_with(".../") || interface.ends_with("@0.1.0"),
+                "{word}: Obelisk needs `{API}.{function}` or `.../api.{function}`"
+            );
+        }
+    }
+    assert!(
+        functions >= 3,
+        "no obelisk commands found in the README's Obelisk section"
+    );
+    let mut values = 0;
+    for quoted in commands.split('\'').skip(1).step_by(2) {
+        let value: serde_json::Value = serde_json::from_str(quoted)
+            .unwrap_or_else(|e| panic!("the README's Obelisk parameters {quoted} are not JSON: {e}"));
+        values += 1;
+        check_snake_case(&value, quoted);
+    }
+    assert!(
+        values >= 3,
+        "no JSON parameters found in the README's Obelisk section"
+    );
+}
+
+/// Object keys, and strings that name a WIT case, must not contain `-`.
+fn check_snake_case(value: &serde_json::Value, whole: &str) {
+    const WIT_CASES: &[&str] = &[
+        "email-validation",
+        "domain-scan",
+        "email-finder",
+        "first-name",
+        "last-name",
+    ];
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map {
+                assert!(!key.contains('-'), "{key} in {whole}: Obelisk wants snake_case");
+                check_snake_case(value, whole);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|item| check_snake_case(item, whole)),
+        serde_json::Value::String(text) => {
+            assert!(
+                !WIT_CASES.contains(&text.as_str()),
+                "{text} in {whole}: Obelisk wants snake_case"
+            );
+        }
+        _ => {}
+    }
+}
