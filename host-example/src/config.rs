@@ -61,6 +61,22 @@ pub struct HostConfig {
     /// `None`, the default, compiles in memory only: right for a long-lived
     /// host, which compiles once.
     pub compiled_cache: Option<PathBuf>,
+    /// How long a connection the component's requests used may wait, open,
+    /// for the next request to the same origin. Reusing a connection saves a
+    /// TCP connect and, against the real API, a TLS handshake on every
+    /// request; the limit closes connections a quiet host no longer needs.
+    /// The default (30 s) covers the gaps between a `wait`'s polls and stays
+    /// below the keep-alive timeouts common servers and load balancers use
+    /// (60–75 s), so the host, not the server, usually closes first. A
+    /// server that closes earlier is harmless: a request that finds its
+    /// connection closed before sending a byte is sent on a new one.
+    pub pool_idle_timeout: Duration,
+    /// The most idle connections kept per origin; more are closed as they
+    /// become idle. The default (16) keeps as many as 16 calls at a time use,
+    /// and bounds the sockets a burst of calls leaves open. `0` turns
+    /// pooling off: every request opens its own connection, as
+    /// wasmtime-wasi-http's `default_send_request` does.
+    pub pool_max_idle_per_origin: usize,
 }
 
 /// Who holds the API key.
@@ -90,6 +106,8 @@ impl Default for HostConfig {
             allowed_origin: None,
             key_mode: KeyMode::default(),
             compiled_cache: None,
+            pool_idle_timeout: HostConfig::DEFAULT_POOL_IDLE_TIMEOUT,
+            pool_max_idle_per_origin: HostConfig::DEFAULT_POOL_MAX_IDLE_PER_ORIGIN,
         }
     }
 }
@@ -107,6 +125,12 @@ impl HostConfig {
     /// The default deadline of one call: generous, since a call waits on the
     /// network, but finite so a stuck component cannot hold a caller forever.
     pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(600);
+
+    /// The default [`pool_idle_timeout`](HostConfig::pool_idle_timeout).
+    pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+    /// The default [`pool_max_idle_per_origin`](HostConfig::pool_max_idle_per_origin).
+    pub const DEFAULT_POOL_MAX_IDLE_PER_ORIGIN: usize = 16;
 
     /// A configuration for `base_url` with default limits and no key.
     pub fn new(base_url: impl Into<String>) -> Self {
@@ -163,6 +187,8 @@ impl fmt::Debug for HostConfig {
             .field("allowed_origin", &self.allowed_origin)
             .field("key_mode", &self.key_mode)
             .field("compiled_cache", &self.compiled_cache)
+            .field("pool_idle_timeout", &self.pool_idle_timeout)
+            .field("pool_max_idle_per_origin", &self.pool_max_idle_per_origin)
             .finish()
     }
 }

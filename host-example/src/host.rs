@@ -4,7 +4,9 @@
 //! A call gets a store of its own ([`MatchKraft::new_store`]): the WASI
 //! context with only the `MATCHKRAFT_*` variables, the request sandbox, the
 //! memory cap and the epoch deadline. Instances are never reused, so nothing
-//! one call leaves behind (memory, a half-read stream) reaches the next.
+//! one call leaves behind (memory, a half-read stream) reaches the next. Only
+//! the host's keep-alive connections (`pool`) outlive a call: those whose
+//! response was read to its end, kept per origin.
 
 use std::fmt;
 use std::path::Path;
@@ -22,6 +24,7 @@ use wasmtime_wasi_http::WasiHttpCtx;
 use crate::bindings::{Client, ClientPre};
 use crate::config::{HostConfig, KeyMode};
 use crate::engine::{compile, deadline_ticks, describe_trap, human_duration, into_anyhow, shared_engine};
+use crate::pool::{ConnectionPool, PoolLimits};
 use crate::redact::{Redact, RedactingStderr, redact_text};
 use crate::sandbox::{Origin, Sandbox};
 use crate::state::{Limits, State};
@@ -41,6 +44,9 @@ pub struct MatchKraft {
     api_key_header: Option<HeaderValue>,
     /// The most linear memory any call's instance has held, in bytes.
     peak_memory: Arc<AtomicUsize>,
+    /// The keep-alive connections all calls (and clones) share; `None` when
+    /// `pool_max_idle_per_origin` is 0.
+    pool: Option<ConnectionPool>,
 }
 
 impl fmt::Debug for MatchKraft {
@@ -97,7 +103,15 @@ impl MatchKraft {
         let pre = into_anyhow(ClientPre::new(instance_pre))
             .context("the component does not export the `client` world")?;
 
+        let pool = (config.pool_max_idle_per_origin > 0).then(|| {
+            ConnectionPool::new(PoolLimits {
+                idle_timeout: config.pool_idle_timeout,
+                max_idle_per_origin: config.pool_max_idle_per_origin,
+            })
+        });
+
         Ok(MatchKraft {
+            pool,
             pre,
             config: Arc::new(config),
             env: env.into(),
@@ -262,11 +276,13 @@ impl MatchKraft {
             .tables(64)
             .memories(16)
             .build();
+        let mut sandbox = Sandbox::new(self.origin.clone(), self.api_key_header.clone());
+        sandbox.use_pool(self.pool.clone());
         let state = State {
             wasi,
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
-            sandbox: Sandbox::new(self.origin.clone(), self.api_key_header.clone()),
+            sandbox,
             limits: Limits {
                 limits,
                 peak_memory: self.peak_memory.clone(),

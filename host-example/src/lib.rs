@@ -48,6 +48,7 @@
 //! | `precompiled` | the on-disk cache of compiled components |
 //! | `private` | files and folders only this user can read |
 //! | `sandbox` | the `wasi:http` hook: the allow-list and the host-held key |
+//! | `pool` | keep-alive connections per allowed origin, shared by a host's calls |
 //! | `redact` | the key replaced in every text a call returns, and in the component's stderr |
 //! | `state` | what a store holds: WASI, HTTP, the sandbox, memory limits |
 //! | `bindings` | the code `bindgen!` generates from `wit/` |
@@ -68,6 +69,7 @@ mod bindings;
 mod config;
 mod engine;
 mod host;
+mod pool;
 mod precompiled;
 mod private;
 mod redact;

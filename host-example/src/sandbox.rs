@@ -16,12 +16,14 @@ const API_KEY_HEADER: HeaderName = HeaderName::from_static("apikey");
 use http_body_util::BodyExt;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks, default_send_request};
 
+use crate::pool::ConnectionPool;
+
 /// A scheme, host and port triple: the unit an HTTP request is allowed for.
 ///
 /// The host is kept lower-cased and the port is always explicit (80 for
 /// `http`, 443 for `https` when the URL names none), so that two spellings of
 /// the same origin compare equal and nothing else does.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Origin {
     https: bool,
     host: String,
@@ -89,6 +91,22 @@ impl Origin {
     pub(crate) fn allows(&self, uri: &Uri) -> bool {
         Origin::of_uri(uri).as_ref() == Some(self)
     }
+
+    /// Whether the scheme is `https`.
+    pub(crate) fn is_https(&self) -> bool {
+        self.https
+    }
+
+    /// The host without the brackets of an IPv6 literal: what a socket
+    /// address or a TLS server name is made from.
+    pub(crate) fn host_unbracketed(&self) -> &str {
+        self.host.trim_start_matches('[').trim_end_matches(']')
+    }
+
+    /// The port, explicit or the scheme's default.
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+    }
 }
 
 impl fmt::Display for Origin {
@@ -117,6 +135,10 @@ type SendFuture = Box<
 ///
 /// A second origin may be allowed without the key ([`Sandbox::allow_without_key`]):
 /// the webhook relay's downstream receiver, which must never see it.
+///
+/// Admitted requests go out on the host's keep-alive connections
+/// ([`Sandbox::use_pool`]), or each on a new connection when the host has no
+/// pool.
 #[derive(Clone, Debug)]
 pub(crate) struct Sandbox {
     allowed: Option<Origin>,
@@ -124,6 +146,8 @@ pub(crate) struct Sandbox {
     api_key: Option<HeaderValue>,
     /// An origin allowed as well, never with an `apikey` header.
     keyless: Option<Origin>,
+    /// The keep-alive connections admitted requests are sent on.
+    pool: Option<ConnectionPool>,
 }
 
 impl Sandbox {
@@ -133,7 +157,14 @@ impl Sandbox {
             allowed,
             api_key,
             keyless: None,
+            pool: None,
         }
+    }
+
+    /// Sends admitted requests on `pool`'s keep-alive connections (kept per
+    /// origin) instead of a new connection each.
+    pub(crate) fn use_pool(&mut self, pool: Option<ConnectionPool>) {
+        self.pool = pool;
     }
 
     /// Also allows requests to `origin`, never with an `apikey` header. The
@@ -179,10 +210,19 @@ impl WasiHttpHooks for Sandbox {
         options: Option<RequestOptions>,
         _fut: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
     ) -> SendFuture {
+        // The policy first: nothing reaches a connection, pooled or new,
+        // before the request has been admitted.
         let request = match self.admit(request) {
             Ok(request) => request,
             Err(denied) => return Box::new(async move { Err(denied) }),
         };
+        if let Some(pool) = self.pool.clone() {
+            // `admit` accepted the URI, so it has an origin.
+            let Some(origin) = Origin::of_uri(request.uri()) else {
+                return Box::new(async move { Err(HttpError::HttpRequestDenied) });
+            };
+            return Box::new(async move { pool.send(origin, request, options).await });
+        }
         Box::new(async move {
             let (response, io) = default_send_request(request, options).await?;
             let io: Pin<Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>> = Box::pin(io);
