@@ -42,6 +42,26 @@ fn main() {
         "cargo:rustc-env=MATCHKRAFT_RELAY_COMPONENT_PATH={}",
         relay.display()
     );
+    let wit = wit_package(&workspace.join("wit"), &out_dir);
+    println!("cargo:rustc-env=MATCHKRAFT_WIT_PACKAGE_PATH={}", wit.display());
+}
+
+/// Encodes `wit/` as a binary WIT package, as `wasm-tools component wit --wasm
+/// wit/` does (the same `wit-component` code), checks that it decodes back to
+/// `matchkraft:client`, and returns the path of the file.
+fn wit_package(wit: &Path, out_dir: &Path) -> PathBuf {
+    let mut resolve = wit_parser::Resolve::default();
+    let (package, _) = resolve.push_dir(wit).expect("parsing wit/");
+    let bytes = wit_component::encode(&resolve, package).expect("encoding the WIT package");
+    let decoded = wit_component::decode(&bytes).expect("decoding the WIT package back");
+    let name = decoded.resolve().packages[decoded.package()].name.to_string();
+    assert_eq!(
+        name, "matchkraft:client@0.1.0",
+        "the WIT package decodes to another name"
+    );
+    let path = out_dir.join("matchkraft_client_wit.wasm");
+    std::fs::write(&path, bytes).expect("writing the WIT package");
+    path
 }
 
 /// Builds the component with `features` into `target_dir` and returns the

@@ -15,3 +15,8 @@ pub const RELAY_COMPONENT_PATH: &str = env!("MATCHKRAFT_RELAY_COMPONENT_PATH");
 /// The built webhook relay's bytes: the client's exports plus
 /// `wasi:http/incoming-handler` (see `src/relay.rs`).
 pub static RELAY_COMPONENT: &[u8] = include_bytes!(env!("MATCHKRAFT_RELAY_COMPONENT_PATH"));
+
+/// The WIT package `matchkraft:client` (`wit/`) in binary form, as
+/// `wasm-tools component wit --wasm wit/` writes it: what bindings generators
+/// for other languages read, without the text files.
+pub static WIT_PACKAGE: &[u8] = include_bytes!(env!("MATCHKRAFT_WIT_PACKAGE_PATH"));

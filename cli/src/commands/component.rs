@@ -5,9 +5,8 @@
 //!
 //! The bytes are the ones embedded in the command (`matchkraft-artifacts`),
 //! so the file is exactly what `matchkraft run` runs. The WIT package is
-//! `wit/matchkraft.wit`, the source the component is built from, encoded as
-//! `wasm-tools component wit --wasm` encodes it (by the same `wit-component`
-//! code, in the version wasmtime already builds).
+//! `wit/`, the source the component is built from, encoded at build time as
+//! `wasm-tools component wit --wasm` encodes it (see `artifacts/build.rs`).
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::Path;
@@ -20,14 +19,14 @@ use crate::console::Console;
 use crate::failure::Failure;
 use crate::output::print;
 
-/// The WIT source of the component's interface.
-const WIT: &str = include_str!("../../../wit/matchkraft.wit");
-
 /// Writes the chosen artifact to `args.output` and prints its SHA-256 (as
 /// `sha256sum` does, so that `sha256sum -c` can check the file later).
 pub(crate) fn execute(args: &ComponentArgs, console: &Console) -> Result<(), Failure> {
     let (what, bytes) = if args.wit {
-        ("the WIT package matchkraft:client", wit_package()?)
+        (
+            "the WIT package matchkraft:client",
+            matchkraft_artifacts::WIT_PACKAGE.to_vec(),
+        )
     } else if args.relay {
         (
             "the MatchKraft webhook relay component",
@@ -63,15 +62,6 @@ pub(crate) fn execute(args: &ComponentArgs, console: &Console) -> Result<(), Fai
     print(&format!("{digest}  {}\n", args.output.display()))
 }
 
-/// `wit/matchkraft.wit` as a binary WIT package.
-fn wit_package() -> Result<Vec<u8>, Failure> {
-    let mut resolve = wit_parser::Resolve::default();
-    let package = resolve
-        .push_str("matchkraft.wit", WIT)
-        .context("parsing the built-in WIT")?;
-    Ok(wit_component::encode(&resolve, package).context("encoding the WIT package")?)
-}
-
 /// The SHA-256 of `bytes`, in lower-case hex.
 fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
@@ -83,19 +73,6 @@ fn sha256_hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_wit_package_decodes_to_the_interfaces_of_the_source() {
-        let bytes = wit_package().ok().unwrap();
-        let decoded = wit_component::decode(&bytes).unwrap();
-        let resolve = decoded.resolve();
-        let package = &resolve.packages[decoded.package()];
-        assert_eq!(package.name.to_string(), "matchkraft:client@0.1.0");
-        let mut interfaces: Vec<&str> = package.interfaces.keys().map(String::as_str).collect();
-        interfaces.sort_unstable();
-        assert_eq!(interfaces, ["api", "types", "webhooks"]);
-        assert!(package.worlds.contains_key("client"));
-    }
 
     #[test]
     fn sha256_is_lower_case_hex() {
