@@ -19,6 +19,7 @@ use native::NativeClient;
 /// The job type as the guest crate's types spell it, for the native client.
 const NATIVE_EMAIL_VALIDATION: matchkraft_component::JobType = matchkraft_component::JobType::EmailValidation;
 use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How much of each measurement to run.
@@ -108,41 +109,57 @@ async fn main() -> anyhow::Result<()> {
         );
     }
 
-    // 4. One status call, end to end.
+    // 4. One status call, end to end: with the host's keep-alive pool (the
+    // default) and with pooling off (a new connection per request, as
+    // wasmtime-wasi-http's `default_send_request` makes).
     let host = MatchKraft::new(component, config.clone())?;
+    let unpooled = MatchKraft::new(
+        component,
+        HostConfig {
+            pool_max_idle_per_origin: 0,
+            ..config.clone()
+        },
+    )?;
     let job_id = host.submit("bench", emails(3)).await??.id;
-    let component_times = time_each(plan.calls, || async {
-        host.status(JobType::EmailValidation, &job_id)
-            .await
-            .unwrap()
-            .unwrap();
-    })
-    .await;
+    let mut component_times = Vec::new();
+    for host in [&host, &unpooled] {
+        component_times.push(
+            time_each(plan.calls, || async {
+                host.status(JobType::EmailValidation, &job_id)
+                    .await
+                    .unwrap()
+                    .unwrap();
+            })
+            .await,
+        );
+    }
+    let mut native_times = Vec::new();
     for keep_alive in [false, true] {
         let mut native = NativeClient::new(&sim.base_url(), &key, keep_alive);
-        let native_times = time_each_mut(plan.calls, &mut native, async |native| {
-            native.status(NATIVE_EMAIL_VALIDATION, &job_id).await.unwrap();
-        })
-        .await;
-        let name = if keep_alive {
-            "status call vs native keep-alive"
-        } else {
-            "status call vs native new connection"
-        };
-        table.row(
-            name,
-            format!(
-                "{} median, {} p99",
-                us(median(&component_times)),
-                us(p99(&component_times))
-            ),
-            format!(
-                "{} median, {} p99",
-                us(median(&native_times)),
-                us(p99(&native_times))
-            ),
-            ratio(median(&component_times), median(&native_times)),
+        native_times.push(
+            time_each_mut(plan.calls, &mut native, async |native| {
+                native.status(NATIVE_EMAIL_VALIDATION, &job_id).await.unwrap();
+            })
+            .await,
         );
+    }
+    for (component_times, pooling) in component_times.iter().zip(["", ", pooling off,"]) {
+        for (native_times, native) in native_times.iter().zip(["new connection", "keep-alive"]) {
+            table.row(
+                &format!("status call{pooling} vs native {native}"),
+                format!(
+                    "{} median, {} p99",
+                    us(median(component_times)),
+                    us(p99(component_times))
+                ),
+                format!(
+                    "{} median, {} p99",
+                    us(median(native_times)),
+                    us(p99(native_times))
+                ),
+                ratio(median(component_times), median(native_times)),
+            );
+        }
     }
 
     // 5. A large email validation: submit (serialise) and results (parse).
@@ -195,36 +212,58 @@ async fn main() -> anyhow::Result<()> {
         format!("{:.2}x body", peak as f64 / payload as f64),
     );
 
-    // 6. Concurrency: calls per second across parallel instances.
-    let component_rate = calls_per_second(plan.concurrent_calls, plan.parallelism, |_| {
-        let host = host.clone();
-        let job_id = job_id.clone();
-        async move {
-            host.status(JobType::EmailValidation, &job_id)
-                .await
-                .unwrap()
-                .unwrap();
-        }
-    })
-    .await;
+    // 6. Concurrency: calls per second across parallel instances, against a
+    // native client that connects per call and one that keeps its
+    // connections (one per task at most, like the host's pool).
+    let mut component_rates = Vec::new();
+    for host in [&host, &unpooled] {
+        component_rates.push(
+            calls_per_second(plan.concurrent_calls, plan.parallelism, |_| {
+                let host = host.clone();
+                let job_id = job_id.clone();
+                async move {
+                    host.status(JobType::EmailValidation, &job_id)
+                        .await
+                        .unwrap()
+                        .unwrap();
+                }
+            })
+            .await,
+        );
+    }
     let base_url = sim.base_url();
-    let native_rate = calls_per_second(plan.concurrent_calls, plan.parallelism, |_| {
-        let (base_url, key, job_id) = (base_url.clone(), key.clone(), job_id.clone());
-        async move {
-            let mut native = NativeClient::new(&base_url, &key, false);
-            native.status(NATIVE_EMAIL_VALIDATION, &job_id).await.unwrap();
+    let mut native_rates = Vec::new();
+    for keep_alive in [false, true] {
+        let idle = Arc::new(Mutex::new(Vec::<NativeClient>::new()));
+        native_rates.push(
+            calls_per_second(plan.concurrent_calls, plan.parallelism, |_| {
+                let (base_url, key, job_id, idle) =
+                    (base_url.clone(), key.clone(), job_id.clone(), idle.clone());
+                async move {
+                    let reused = idle.lock().unwrap().pop();
+                    let mut native = reused.unwrap_or_else(|| NativeClient::new(&base_url, &key, keep_alive));
+                    native.status(NATIVE_EMAIL_VALIDATION, &job_id).await.unwrap();
+                    if keep_alive {
+                        idle.lock().unwrap().push(native);
+                    }
+                }
+            })
+            .await,
+        );
+    }
+    for (component_rate, pooling) in component_rates.iter().zip(["", ", pooling off,"]) {
+        for (native_rate, native) in native_rates.iter().zip(["new connection", "keep-alive"]) {
+            table.row(
+                &format!(
+                    "{} status calls, {} at a time{pooling} vs native {native}",
+                    plan.concurrent_calls, plan.parallelism
+                ),
+                format!("{component_rate:.0} calls/s"),
+                format!("{native_rate:.0} calls/s"),
+                format!("{:.2}x", native_rate / component_rate),
+            );
         }
-    })
-    .await;
-    table.row(
-        &format!(
-            "{} status calls, {} at a time",
-            plan.concurrent_calls, plan.parallelism
-        ),
-        format!("{component_rate:.0} calls/s"),
-        format!("{native_rate:.0} calls/s"),
-        format!("{:.2}x", native_rate / component_rate),
-    );
+    }
 
     table.print();
     print_cli_start(if smoke { 2 } else { 10 });

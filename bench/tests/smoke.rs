@@ -26,10 +26,15 @@ fn smoke_run_prints_every_row_with_figures() {
         "instantiate, pooling allocator",
         "status call vs native new connection",
         "status call vs native keep-alive",
+        "status call, pooling off, vs native new connection",
+        "status call, pooling off, vs native keep-alive",
         "records: submit",
         "records: results",
         "records: guest peak linear memory",
-        "status calls,",
+        "at a time vs native new connection",
+        "at a time vs native keep-alive",
+        "at a time, pooling off, vs native new connection",
+        "at a time, pooling off, vs native keep-alive",
     ];
     assert!(
         stdout.contains("- loading it from the compiled cache: "),
