@@ -137,6 +137,10 @@ fn run_all(setup: &Setup, examples: &[(String, String)]) {
                 line = line.replacen(server, &format!("{server} --addr 127.0.0.1:{own}"), 1);
             }
         }
+        if SERVERS.iter().any(|s| example.starts_with(*s)) {
+            // `sh` becomes the server, so that killing it stops the server.
+            line = format!("exec {line}");
+        }
         make_folder_for_redirect(&line, folder.path());
         let mut child = Command::new("sh")
             .args(["-c", &line])
