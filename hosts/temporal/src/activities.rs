@@ -62,7 +62,6 @@ pub(crate) struct Backoff {
 }
 
 impl Backoff {
-    pub(crate) const FIRST: Duration = Duration::from_millis(200);
     pub(crate) const CAP: Duration = Duration::from_secs(5);
 
     /// Starting at `first` (at most the cap).
@@ -260,7 +259,7 @@ mod tests {
 
     #[test]
     fn polls_grow_by_half_up_to_five_seconds() {
-        let mut backoff = Backoff::new(Backoff::FIRST);
+        let mut backoff = Backoff::new(Duration::from_millis(200));
         let millis: Vec<u128> = (0..10).map(|_| backoff.next_interval().as_millis()).collect();
         assert_eq!(millis, [200, 300, 450, 675, 1012, 1518, 2278, 3417, 5000, 5000]);
         assert_eq!(
