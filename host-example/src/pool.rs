@@ -46,6 +46,11 @@ use crate::sandbox::Origin;
 /// wasmtime-wasi-http's default for a timeout the component did not set.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 
+/// The longest an idle connection may take to become ready for its next
+/// request before a new connection is opened instead; hyper takes
+/// microseconds once a response has been read.
+const READY_WAIT: Duration = Duration::from_secs(1);
+
 /// What `send` returns: the response, and the future `send_request` hands
 /// back to wasmtime for errors of the request's own processing.
 pub(crate) type Sent = (
@@ -178,8 +183,10 @@ impl ConnectionPool {
                 found.sender
             };
             // A connection goes back at the end of its response body; hyper
-            // may need a moment to finish with it.
-            if let Ok(Ok(())) = tokio::time::timeout(wait_at_most, sender.ready()).await {
+            // may need a moment to finish with it. One still busy after that
+            // (a request body never finished) is dropped, not waited for.
+            let wait = wait_at_most.min(READY_WAIT);
+            if let Ok(Ok(())) = tokio::time::timeout(wait, sender.ready()).await {
                 return Some(sender);
             }
         }
