@@ -145,6 +145,38 @@ impl Records {
     }
 }
 
+/// Records read by `matchkraft-input` (the command's `--input`, a workflow's
+/// JSON payload) as the component takes them: moved, not copied. That crate
+/// has record types of its own so that it builds and fuzzes without wasmtime.
+impl From<matchkraft_input::Records> for Records {
+    fn from(records: matchkraft_input::Records) -> Records {
+        match records {
+            matchkraft_input::Records::DomainScan(sites) => Records::DomainScan(sites),
+            matchkraft_input::Records::EmailValidation(emails) => Records::EmailValidation(emails),
+            matchkraft_input::Records::EmailFinder(people) => Records::EmailFinder(
+                people
+                    .into_iter()
+                    .map(|c| Contact {
+                        first_name: c.first_name,
+                        last_name: c.last_name,
+                        website: c.website,
+                    })
+                    .collect(),
+            ),
+        }
+    }
+}
+
+impl From<JobType> for matchkraft_input::JobType {
+    fn from(job_type: JobType) -> matchkraft_input::JobType {
+        match job_type {
+            JobType::DomainScan => matchkraft_input::JobType::DomainScan,
+            JobType::EmailValidation => matchkraft_input::JobType::EmailValidation,
+            JobType::EmailFinder => matchkraft_input::JobType::EmailFinder,
+        }
+    }
+}
+
 impl ResultRecords {
     /// The job type these results belong to.
     pub fn job_type(&self) -> JobType {

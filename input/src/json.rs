@@ -19,6 +19,12 @@ use crate::records::{Contact, JobType, Records};
 /// `results[3]` in a document).
 pub fn from_json(job_type: JobType, text: &str) -> Result<(Records, Vec<String>), InputError> {
     let value: Value = serde_json::from_str(text).map_err(|e| InputError(format!("not valid JSON: {e}")))?;
+    from_value(job_type, value)
+}
+
+/// Records from a JSON value already parsed (a workflow's payload, say),
+/// read as [`from_json`] reads a file.
+pub fn from_value(job_type: JobType, value: Value) -> Result<(Records, Vec<String>), InputError> {
     let (items, list) = match value {
         Value::Array(items) => (items, None),
         Value::Object(mut document) => {

@@ -33,7 +33,7 @@ pub(crate) async fn execute(global: &Global, args: &SubmitArgs, console: &Consol
 /// `--dedupe`.
 pub(crate) fn read_records(args: &RecordArgs, console: &Console) -> Result<Input, Failure> {
     let input = matchkraft_input::collect(
-        input::job_type(args.job_type.into()),
+        matchkraft_host::JobType::from(args.job_type).into(),
         &args.records,
         args.input.as_deref(),
         input::options(args),
