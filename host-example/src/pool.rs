@@ -107,6 +107,15 @@ impl ConnectionPool {
         }
     }
 
+    /// An empty pool that trusts `tls` instead of the webpki roots (tests
+    /// with a certificate of their own).
+    #[cfg(test)]
+    pub(crate) fn with_tls(limits: PoolLimits, tls: rustls::ClientConfig) -> ConnectionPool {
+        let pool = ConnectionPool::new(limits);
+        let _ = pool.inner.tls.set(Arc::new(tls));
+        pool
+    }
+
     /// Sends `request`, which the sandbox has admitted for `origin`, on an
     /// idle connection to that origin or on a new one.
     pub(crate) async fn send(
@@ -794,5 +803,74 @@ mod tests {
             }
             assert_eq!(accepted.load(Ordering::SeqCst), expected, "max idle {max_idle}");
         }
+    }
+
+    /// https: the connection (and its TLS session) is kept too, and the
+    /// server's certificate is checked against the trusted roots.
+    #[tokio::test]
+    async fn https_connections_are_kept_and_verified() {
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+        let ca = CertificateDer::from(include_bytes!("../testdata/tls/ca.der").to_vec());
+        let cert = CertificateDer::from(include_bytes!("../testdata/tls/server.der").to_vec());
+        let key = PrivateKeyDer::from(PrivatePkcs8KeyDer::from(
+            include_bytes!("../testdata/tls/server.key.der").to_vec(),
+        ));
+        let server = rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert], key)
+            .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (accepted, handshakes) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let (count, shaken) = (accepted.clone(), handshakes.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                count.fetch_add(1, Ordering::SeqCst);
+                let (acceptor, shaken) = (acceptor.clone(), shaken.clone());
+                tokio::spawn(async move {
+                    let Ok(stream) = acceptor.accept(stream).await else {
+                        return;
+                    };
+                    shaken.fetch_add(1, Ordering::SeqCst);
+                    let service = service_fn(|_request: http::Request<hyper::body::Incoming>| async {
+                        Ok::<_, std::convert::Infallible>(http::Response::new(text("ok")))
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        let url = format!("https://{addr}/x");
+        let origin = Origin::from_base_url(&url).unwrap();
+
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(ca).unwrap();
+        let trusting = rustls::ClientConfig::builder()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let pool = ConnectionPool::with_tls(limits(Duration::from_secs(30), 4), trusting);
+        let mut sandbox = Sandbox::new(Some(origin.clone()), None);
+        sandbox.use_pool(Some(pool.clone()));
+        for _ in 0..3 {
+            assert_eq!(get(&mut sandbox, &url).await, "ok");
+        }
+        assert_eq!(accepted.load(Ordering::SeqCst), 1);
+        assert_eq!(handshakes.load(Ordering::SeqCst), 1);
+
+        // With the webpki roots only, the test authority is not trusted.
+        let mut sandbox = Sandbox::new(Some(origin), None);
+        sandbox.use_pool(Some(default_pool()));
+        match send(&mut sandbox, request(&url), None).await {
+            Err(HttpError::Tls(_)) => {}
+            Err(other) => panic!("expected a TLS error, got {other}"),
+            Ok(_) => panic!("an untrusted certificate was accepted"),
+        }
+        assert_eq!(handshakes.load(Ordering::SeqCst), 1);
     }
 }
