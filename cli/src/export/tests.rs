@@ -42,9 +42,11 @@ fn finder_and_domain_scan_columns() {
         confidence: Some(87.5),
         raw: "{}".into(),
     }]);
+    // Spaces are part of a field in RFC 4180, quoted or not (the `csv`
+    // crate quotes only delimiters, quotes and line breaks).
     assert_eq!(
         csv(&finder),
-        "first_name,last_name,website,email,confidence\r\n\" Ada\",Lovelace,https://example.com,,87.5\r\n"
+        "first_name,last_name,website,email,confidence\r\n Ada,Lovelace,https://example.com,,87.5\r\n"
     );
     let scan = ResultRecords::DomainScan(vec![DomainScanResult {
         website: Some("https://example.com".into()),
@@ -66,7 +68,7 @@ fn finder_and_domain_scan_columns() {
     assert_eq!(
         csv(&scan),
         "website,domain,emails,email_kinds,emails_verified\r\n\
-         https://example.com,example.com,info@example.com; ada@example.com,\"generic; \",\"true; \"\r\n"
+         https://example.com,example.com,info@example.com; ada@example.com,generic; ,true; \r\n"
     );
 }
 

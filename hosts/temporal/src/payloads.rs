@@ -12,7 +12,7 @@
 //! `firstName`, `lastName`, `website`); the job and the results document are
 //! `matchkraft_host::json`'s, which `matchkraft run --json` prints.
 
-use matchkraft_host::{Contact, JobType, Records};
+use matchkraft_host::{JobType, Records};
 use serde_json::{Map, Value};
 
 /// A payload that is not what the activity takes: becomes the
@@ -168,113 +168,19 @@ impl WaitInput {
     }
 }
 
-/// Records in the `--input` JSON shape. Values are trimmed, as the command
-/// does; whether an email or a URL is valid is the component's judgement.
+/// Records in the `--input` JSON shape, read by the command's own reader
+/// (`matchkraft-input`). Values are trimmed, as the command does; whether an
+/// email or a URL is valid is the component's judgement.
 pub(crate) fn records_from_json(job_type: JobType, value: &Value) -> Result<Records> {
-    let Value::Array(items) = value else {
+    if !value.is_array() {
         return Err(BadPayload(format!(
             "\"records\" must be a JSON array, found {}",
             kind(value)
         )));
-    };
-    let at = |i: usize, message: String| BadPayload(format!("records[{i}]: {message}"));
-    match job_type {
-        JobType::DomainScan | JobType::EmailValidation => {
-            let names: &[&str] = if job_type == JobType::DomainScan {
-                WEBSITE
-            } else {
-                &["email", "emailaddress"]
-            };
-            let mut values = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
-                values.push(match item {
-                    Value::String(s) => s.trim().to_string(),
-                    Value::Object(object) => field(object, names).map_err(|m| at(i, m))?,
-                    other => return Err(at(i, format!("expected a string, found {}", kind(other)))),
-                });
-            }
-            Ok(if job_type == JobType::DomainScan {
-                Records::DomainScan(values)
-            } else {
-                Records::EmailValidation(values)
-            })
-        }
-        JobType::EmailFinder => {
-            let mut contacts = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
-                contacts.push(match item {
-                    Value::Object(object) => Contact {
-                        first_name: field(object, &["firstname"]).map_err(|m| at(i, m))?,
-                        last_name: field(object, &["lastname"]).map_err(|m| at(i, m))?,
-                        website: field(object, WEBSITE).map_err(|m| at(i, m))?,
-                    },
-                    Value::String(s) => contact_from_str(s).map_err(|m| at(i, m))?,
-                    other => {
-                        return Err(at(
-                            i,
-                            format!(
-                                "expected an object with firstName, lastName and website, found {}",
-                                kind(other)
-                            ),
-                        ));
-                    }
-                });
-            }
-            Ok(Records::EmailFinder(contacts))
-        }
     }
-}
-
-/// The names a website field goes by, as the command's `--input` reads them.
-const WEBSITE: &[&str] = &[
-    "website",
-    "url",
-    "site",
-    "domain",
-    "websiteurl",
-    "companywebsite",
-    "homepage",
-];
-
-/// `First,Last,https://site`, as the command takes it on its command line.
-fn contact_from_str(text: &str) -> std::result::Result<Contact, String> {
-    let parts: Vec<&str> = text.splitn(3, ',').map(str::trim).collect();
-    match parts[..] {
-        [first, last, website] => Ok(Contact {
-            first_name: first.into(),
-            last_name: last.into(),
-            website: website.into(),
-        }),
-        _ => Err(format!("expected \"First,Last,https://site\", found {text:?}")),
-    }
-}
-
-/// The string member whose key, lower-cased without `_`, `-` or spaces, is
-/// one of `names` (`firstName`, `first_name` and `First Name` all match).
-fn field(object: &Map<String, Value>, names: &[&str]) -> std::result::Result<String, String> {
-    let normal = |key: &str| {
-        key.chars()
-            .filter(|c| !matches!(c, '_' | '-' | ' '))
-            .collect::<String>()
-            .to_ascii_lowercase()
-    };
-    match object
-        .iter()
-        .find(|(key, _)| names.contains(&normal(key).as_str()))
-    {
-        Some((_, Value::String(s))) => Ok(s.trim().to_string()),
-        Some((key, other)) => Err(format!("{key:?} must be a string, found {}", kind(other))),
-        None => Err(format!("no {:?} field", display_name(names[0]))),
-    }
-}
-
-/// The field's name as the documents spell it.
-fn display_name(name: &str) -> &str {
-    match name {
-        "firstname" => "firstName",
-        "lastname" => "lastName",
-        other => other,
-    }
+    let (records, _places) = matchkraft_input::json::from_value(job_type.into(), value.clone())
+        .map_err(|e| BadPayload(format!("records: {e}")))?;
+    Ok(records.into())
 }
 
 fn kind(value: &Value) -> &'static str {
@@ -342,7 +248,7 @@ mod tests {
             ),
             (
                 json!({"jobName": "x", "jobType": "domain-scan", "records": [1]}),
-                "records[0]: expected a string",
+                "records: item [0]: expected a string",
             ),
             (
                 json!({"jobName": "x", "jobType": "email-finder", "records": [{"firstName": "a"}]}),
